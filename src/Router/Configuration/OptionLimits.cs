@@ -1,0 +1,35 @@
+namespace Canary.Router.Configuration;
+
+/// <summary>Every default and range of router.json in one place; the README's table mirrors this file.</summary>
+internal static class OptionLimits
+{
+    public const string DefaultConfigPath = "router.json";
+    public const string DefaultPublicUrls = "http://127.0.0.1:8080";
+    public const string DefaultAdminUrls = "http://127.0.0.1:8081";
+    public const string DefaultStateFile = "router.state.json";
+
+    public const string DefaultCookieName = "canary_uid";
+    public const int DefaultCookieMaxAgeDays = 365;
+    public const int MinCookieMaxAgeDays = 1;
+    public const int MaxCookieMaxAgeDays = 3650;
+
+    public const double MinWeight = 0;
+    public const double MaxWeight = 100;
+
+    public const int DefaultGuardWindowSeconds = 10;
+    public const int MinGuardWindowSeconds = 1;
+    public const int MaxGuardWindowSeconds = 600;
+
+    public const int DefaultGuardMinRequests = 20;
+    public const int MinGuardMinRequests = 1;
+    public const int MaxGuardMinRequests = 1_000_000;
+
+    public const double DefaultGuardMaxErrorRate = 0.05;
+    public const double DefaultGuardMaxErrorRateAboveStable = 0.02;
+
+    public const double DefaultGuardMaxP99Ms = 1000;
+    public const double MinGuardMaxP99Ms = 1;
+    public const double MaxGuardMaxP99Ms = 600_000;
+
+    public const int MinJwtSigningKeyBytes = 32;
+}

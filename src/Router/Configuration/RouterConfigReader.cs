@@ -1,0 +1,286 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Canary.Router.Configuration;
+
+/// <summary>
+/// Turns router.json text into <see cref="RouterOptions"/>, recording every shape problem (wrong type, unknown key,
+/// malformed user key) on the way. Semantic rules (ranges, references between entities) are <see cref="RouterConfigValidator"/>'s.
+/// </summary>
+internal static class RouterConfigReader
+{
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    // For a version given as a full YARP cluster object.
+    private static readonly JsonSerializerOptions ClusterJson = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static RouterOptions? Read(string json, List<ConfigProblem> problems)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, DocumentOptions);
+        }
+        catch (JsonException e)
+        {
+            problems.Add(new ConfigProblem($"line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}", null, "is not valid JSON: " + e.Message));
+            return null;
+        }
+
+        using (document)
+        {
+            var root = JsonSection.Open(document.RootElement, "$", problems);
+            var router = root?.Section("Router");
+            root?.Complete();
+            if (router is null)
+            {
+                if (root is not null)
+                {
+                    problems.Add(new ConfigProblem("Router", null, "is required"));
+                }
+
+                return null;
+            }
+
+            var options = ReadRouter(router, problems);
+            router.Complete();
+            return options;
+        }
+    }
+
+    private static RouterOptions ReadRouter(JsonSection router, List<ConfigProblem> problems)
+    {
+        var cookie = router.Section("Cookie");
+        var cookieOptions = cookie is null
+            ? new AnonymousCookieOptions()
+            : new AnonymousCookieOptions
+            {
+                Name = cookie.String("Name", OptionLimits.DefaultCookieName)!,
+                MaxAgeDays = cookie.Integer("MaxAgeDays", OptionLimits.DefaultCookieMaxAgeDays),
+            };
+        cookie?.Complete();
+
+        var auth = router.Section("Authentication");
+        var jwt = auth is null
+            ? null
+            : new JwtOptions
+            {
+                Authority = auth.String("Authority"),
+                Audience = auth.String("Audience"),
+                Issuer = auth.String("Issuer"),
+                SigningKey = auth.String("SigningKey"),
+            };
+        auth?.Complete();
+
+        var releases = new List<ReleaseOptions>();
+        foreach (var (name, element, path) in router.Entries("Releases"))
+        {
+            var section = JsonSection.Open(element, path, problems);
+            if (section is not null)
+            {
+                releases.Add(ReadRelease(name, section, problems));
+                section.Complete();
+            }
+        }
+
+        if (!router.Has("Releases"))
+        {
+            problems.Add(new ConfigProblem(router.PathOf("Releases"), null, "is required: name at least one release"));
+        }
+
+        return new RouterOptions
+        {
+            PublicUrls = router.String("PublicUrls", OptionLimits.DefaultPublicUrls)!,
+            AdminUrls = router.String("AdminUrls", OptionLimits.DefaultAdminUrls)!,
+            StateFile = router.String("StateFile", OptionLimits.DefaultStateFile)!,
+            Cookie = cookieOptions,
+            Authentication = jwt,
+            Releases = releases,
+        };
+    }
+
+    private static ReleaseOptions ReadRelease(string name, JsonSection release, List<ConfigProblem> problems)
+    {
+        var userKeys = new List<UserKeySource>();
+        var keys = release.Strings("UserKey");
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (TryParseSource(keys[i], out var source))
+            {
+                userKeys.Add(source);
+            }
+            else
+            {
+                problems.Add(new ConfigProblem($"{release.PathOf("UserKey")}[{i}]", $"\"{keys[i]}\"",
+                    "must be header:NAME, cookie:NAME, query:NAME or claim:TYPE"));
+            }
+        }
+
+        var segments = new List<SegmentOptions>();
+        foreach (var (element, path) in release.Items("Segments"))
+        {
+            var segment = JsonSection.Open(element, path, problems);
+            if (segment is not null)
+            {
+                var read = ReadSegment(segment, problems);
+                segment.Complete();
+                if (read is not null)
+                {
+                    segments.Add(read);
+                }
+            }
+        }
+
+        var guard = release.Section("Guard");
+        var guardOptions = guard is null ? new GuardOptions() : ReadGuard(guard);
+        guard?.Complete();
+
+        var routes = new List<RouteOptions>();
+        foreach (var (routeName, element, path) in release.Entries("Routes"))
+        {
+            var route = JsonSection.Open(element, path, problems);
+            if (route is not null)
+            {
+                routes.Add(ReadRoute(name, routeName, route, problems));
+                route.Complete();
+            }
+        }
+
+        return new ReleaseOptions
+        {
+            Name = name,
+            Stable = release.String("Stable") ?? "",
+            Canary = release.String("Canary"),
+            Weight = release.Number("Weight", 0),
+            UserKey = userKeys,
+            Segments = segments,
+            Guard = guardOptions,
+            Routes = routes,
+        };
+    }
+
+    private static SegmentOptions? ReadSegment(JsonSection segment, List<ConfigProblem> problems)
+    {
+        var name = segment.String("Name") ?? "";
+        var version = segment.String("Version") ?? "";
+        var values = segment.Strings("Values");
+        var sources = new List<UserKeySource>();
+        foreach (var kind in Enum.GetValues<RequestValueKind>())
+        {
+            var key = segment.String(kind.ToString());
+            if (key is not null)
+            {
+                sources.Add(new UserKeySource(kind, key));
+            }
+        }
+
+        if (sources.Count != 1)
+        {
+            problems.Add(new ConfigProblem(segment.Path, null,
+                $"must name exactly one of Header, Cookie, Query or Claim (found {sources.Count})"));
+            return null;
+        }
+
+        return new SegmentOptions { Name = name, Source = sources[0], Values = values, Version = version };
+    }
+
+    private static GuardOptions ReadGuard(JsonSection guard) => new()
+    {
+        Enabled = guard.Boolean("Enabled", true),
+        WindowSeconds = guard.Integer("WindowSeconds", OptionLimits.DefaultGuardWindowSeconds),
+        MinRequests = guard.Integer("MinRequests", OptionLimits.DefaultGuardMinRequests),
+        MaxErrorRate = guard.Number("MaxErrorRate", OptionLimits.DefaultGuardMaxErrorRate),
+        MaxP99Ms = guard.Number("MaxP99Ms", OptionLimits.DefaultGuardMaxP99Ms),
+        MaxErrorRateAboveStable = guard.Number("MaxErrorRateAboveStable", OptionLimits.DefaultGuardMaxErrorRateAboveStable),
+    };
+
+    private static RouteOptions ReadRoute(string release, string name, JsonSection route, List<ConfigProblem> problems)
+    {
+        var versions = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal);
+        foreach (var (version, element, path) in route.Entries("Versions"))
+        {
+            var clusterId = ClusterIds.For(release, name, version);
+            var cluster = ReadCluster(clusterId, element, path, problems);
+            if (cluster is not null)
+            {
+                versions[version] = cluster;
+            }
+        }
+
+        return new RouteOptions
+        {
+            Name = name,
+            Path = route.String("Path") ?? "",
+            Hosts = route.Strings("Hosts"),
+            Versions = versions,
+        };
+    }
+
+    /// <summary>A version is either a list of addresses or a full YARP cluster object.</summary>
+    private static ClusterConfig? ReadCluster(string clusterId, JsonElement element, string path, List<ConfigProblem> problems)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Array:
+                var destinations = new Dictionary<string, DestinationConfig>(StringComparer.OrdinalIgnoreCase);
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (item.ValueKind == JsonValueKind.String)
+                    {
+                        destinations[$"d{index}"] = new DestinationConfig { Address = item.GetString()! };
+                    }
+                    else
+                    {
+                        problems.Add(new ConfigProblem($"{path}[{index}]", JsonSection.Describe(item), "must be an address string"));
+                    }
+
+                    index++;
+                }
+
+                return new ClusterConfig { ClusterId = clusterId, Destinations = destinations };
+            case JsonValueKind.Object:
+                try
+                {
+                    var cluster = element.Deserialize<ClusterConfig>(ClusterJson)!;
+                    return cluster with { ClusterId = clusterId };
+                }
+                catch (JsonException e)
+                {
+                    problems.Add(new ConfigProblem(path, "{...}", "is not a valid YARP cluster: " + e.Message));
+                    return null;
+                }
+
+            default:
+                problems.Add(new ConfigProblem(path, JsonSection.Describe(element), "must be a list of addresses or a YARP cluster object"));
+                return null;
+        }
+    }
+
+    public static bool TryParseSource(string text, out UserKeySource source)
+    {
+        source = null!;
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || colon == text.Length - 1
+            || !Enum.TryParse<RequestValueKind>(text.AsSpan(0, colon), ignoreCase: true, out var kind)
+            || !Enum.IsDefined(kind))
+        {
+            return false;
+        }
+
+        source = new UserKeySource(kind, text[(colon + 1)..].Trim());
+        return source.Name.Length > 0;
+    }
+}

@@ -1,0 +1,256 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Canary.Router.Configuration;
+
+/// <summary>
+/// The semantic rules of router.json. Like YARP's ConfigValidator it reports every problem at once,
+/// each naming the entity and field, so an operator fixes the file in one pass.
+/// </summary>
+internal static partial class RouterConfigValidator
+{
+    public static void Validate(RouterOptions options, List<ConfigProblem> problems)
+    {
+        CheckUrls("Router.PublicUrls", options.PublicUrls, problems);
+        CheckUrls("Router.AdminUrls", options.AdminUrls, problems);
+        if (string.IsNullOrWhiteSpace(options.StateFile))
+        {
+            problems.Add(new ConfigProblem("Router.StateFile", Quote(options.StateFile), "must name a file"));
+        }
+
+        if (!Name().IsMatch(options.Cookie.Name))
+        {
+            problems.Add(new ConfigProblem("Router.Cookie.Name", Quote(options.Cookie.Name), "must be a cookie token (letters, digits, - _ .)"));
+        }
+
+        CheckRange("Router.Cookie.MaxAgeDays", options.Cookie.MaxAgeDays, OptionLimits.MinCookieMaxAgeDays, OptionLimits.MaxCookieMaxAgeDays, problems);
+        CheckAuthentication(options.Authentication, problems);
+
+        if (options.Releases.Count == 0)
+        {
+            problems.Add(new ConfigProblem("Router.Releases", null, "must name at least one release"));
+        }
+
+        var routeKeys = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var release in options.Releases)
+        {
+            CheckRelease(release, options.Authentication is not null, routeKeys, problems);
+        }
+    }
+
+    private static void CheckRelease(ReleaseOptions release, bool hasAuthentication, Dictionary<string, string> routeKeys, List<ConfigProblem> problems)
+    {
+        var path = $"Router.Releases.{release.Name}";
+        if (!Name().IsMatch(release.Name))
+        {
+            problems.Add(new ConfigProblem(path, null, "release names use letters, digits, '-', '_' and '.' only"));
+        }
+
+        if (release.Routes.Count == 0)
+        {
+            problems.Add(new ConfigProblem($"{path}.Routes", null, "must name at least one route"));
+        }
+
+        if (string.IsNullOrWhiteSpace(release.Stable))
+        {
+            problems.Add(new ConfigProblem($"{path}.Stable", null, "is required"));
+        }
+        else
+        {
+            CheckVersionServed(release, $"{path}.Stable", release.Stable, problems);
+        }
+
+        if (release.Canary is not null)
+        {
+            if (release.Canary == release.Stable)
+            {
+                problems.Add(new ConfigProblem($"{path}.Canary", Quote(release.Canary), "must differ from Stable"));
+            }
+            else
+            {
+                CheckVersionServed(release, $"{path}.Canary", release.Canary, problems);
+            }
+        }
+
+        if (release.Weight is < OptionLimits.MinWeight or > OptionLimits.MaxWeight)
+        {
+            problems.Add(new ConfigProblem($"{path}.Weight", JsonSection.Describe(release.Weight), $"must be between {OptionLimits.MinWeight} and {OptionLimits.MaxWeight}"));
+        }
+        else if (release.Canary is null && release.Weight > 0)
+        {
+            problems.Add(new ConfigProblem($"{path}.Weight", JsonSection.Describe(release.Weight), "needs a Canary version to send users to"));
+        }
+
+        for (var i = 0; i < release.UserKey.Count; i++)
+        {
+            if (release.UserKey[i].Kind == RequestValueKind.Claim && !hasAuthentication)
+            {
+                problems.Add(new ConfigProblem($"{path}.UserKey[{i}]", Quote(release.UserKey[i].ToString()), "claim keys need Router.Authentication"));
+            }
+        }
+
+        CheckSegments(release, path, hasAuthentication, problems);
+        CheckGuard(release.Guard, $"{path}.Guard", problems);
+        foreach (var route in release.Routes)
+        {
+            CheckRoute(route, $"{path}.Routes.{route.Name}", routeKeys, problems);
+        }
+    }
+
+    private static void CheckSegments(ReleaseOptions release, string path, bool hasAuthentication, List<ConfigProblem> problems)
+    {
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < release.Segments.Count; i++)
+        {
+            var segment = release.Segments[i];
+            var at = $"{path}.Segments[{i}]";
+            if (string.IsNullOrWhiteSpace(segment.Name))
+            {
+                problems.Add(new ConfigProblem($"{at}.Name", null, "is required"));
+            }
+            else if (!names.Add(segment.Name))
+            {
+                problems.Add(new ConfigProblem($"{at}.Name", Quote(segment.Name), "is used by another segment of this release"));
+            }
+
+            if (segment.Values.Count == 0 || segment.Values.Any(string.IsNullOrEmpty))
+            {
+                problems.Add(new ConfigProblem($"{at}.Values", null, "must list at least one non-empty value"));
+            }
+
+            if (string.IsNullOrWhiteSpace(segment.Version))
+            {
+                problems.Add(new ConfigProblem($"{at}.Version", null, "is required"));
+            }
+            else
+            {
+                CheckVersionServed(release, $"{at}.Version", segment.Version, problems);
+            }
+
+            if (segment.Source.Kind == RequestValueKind.Claim && !hasAuthentication)
+            {
+                problems.Add(new ConfigProblem($"{at}.Claim", Quote(segment.Source.Name), "claim segments need Router.Authentication"));
+            }
+        }
+    }
+
+    private static void CheckGuard(GuardOptions guard, string path, List<ConfigProblem> problems)
+    {
+        CheckRange($"{path}.WindowSeconds", guard.WindowSeconds, OptionLimits.MinGuardWindowSeconds, OptionLimits.MaxGuardWindowSeconds, problems);
+        CheckRange($"{path}.MinRequests", guard.MinRequests, OptionLimits.MinGuardMinRequests, OptionLimits.MaxGuardMinRequests, problems);
+        CheckRange($"{path}.MaxErrorRate", guard.MaxErrorRate, 0, 1, problems);
+        CheckRange($"{path}.MaxErrorRateAboveStable", guard.MaxErrorRateAboveStable, 0, 1, problems);
+        CheckRange($"{path}.MaxP99Ms", guard.MaxP99Ms, OptionLimits.MinGuardMaxP99Ms, OptionLimits.MaxGuardMaxP99Ms, problems);
+    }
+
+    private static void CheckRoute(RouteOptions route, string path, Dictionary<string, string> routeKeys, List<ConfigProblem> problems)
+    {
+        if (!Name().IsMatch(route.Name))
+        {
+            problems.Add(new ConfigProblem(path, null, "route names use letters, digits, '-', '_' and '.' only"));
+        }
+
+        if (!route.Path.StartsWith('/'))
+        {
+            problems.Add(new ConfigProblem($"{path}.Path", Quote(route.Path), "must start with '/'"));
+        }
+
+        var key = route.Path + " " + string.Join(',', route.Hosts.Order(StringComparer.OrdinalIgnoreCase));
+        if (!routeKeys.TryAdd(key, path))
+        {
+            problems.Add(new ConfigProblem($"{path}.Path", Quote(route.Path), $"is already matched by {routeKeys[key]}"));
+        }
+
+        if (route.Versions.Count == 0)
+        {
+            problems.Add(new ConfigProblem($"{path}.Versions", null, "must name at least one version"));
+        }
+
+        foreach (var (version, cluster) in route.Versions)
+        {
+            var at = $"{path}.Versions.{version}";
+            if (!Name().IsMatch(version))
+            {
+                problems.Add(new ConfigProblem(at, null, "version names use letters, digits, '-', '_' and '.' only"));
+            }
+
+            if (cluster.Destinations is null || cluster.Destinations.Count == 0)
+            {
+                problems.Add(new ConfigProblem(at, null, "must list at least one destination address"));
+                continue;
+            }
+
+            foreach (var (id, destination) in cluster.Destinations)
+            {
+                if (!Uri.TryCreate(destination.Address, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                {
+                    problems.Add(new ConfigProblem($"{at}.{id}", Quote(destination.Address), "must be an absolute http:// or https:// address"));
+                }
+            }
+        }
+    }
+
+    private static void CheckVersionServed(ReleaseOptions release, string path, string version, List<ConfigProblem> problems)
+    {
+        var missing = release.Routes.Where(r => !r.Versions.ContainsKey(version)).Select(r => r.Name).ToList();
+        if (missing.Count > 0)
+        {
+            problems.Add(new ConfigProblem(path, Quote(version), $"is not a version of route(s) {string.Join(", ", missing)}: every route of a release must serve it"));
+        }
+    }
+
+    private static void CheckUrls(string path, string urls, List<ConfigProblem> problems)
+    {
+        var parts = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0)
+        {
+            problems.Add(new ConfigProblem(path, Quote(urls), "must list at least one URL"));
+        }
+
+        foreach (var part in parts)
+        {
+            // Kestrel's own forms: http://host:port, with host possibly * or +, which Uri does not parse.
+            var normalized = part.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+            if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                problems.Add(new ConfigProblem(path, Quote(part), "must be an http:// or https:// URL with a port"));
+            }
+        }
+    }
+
+    private static void CheckAuthentication(JwtOptions? jwt, List<ConfigProblem> problems)
+    {
+        if (jwt is null)
+        {
+            return;
+        }
+
+        if (jwt.Authority is null && jwt.SigningKey is null)
+        {
+            problems.Add(new ConfigProblem("Router.Authentication", null, "needs Authority or SigningKey"));
+        }
+
+        if (jwt.SigningKey is not null && Encoding.UTF8.GetByteCount(jwt.SigningKey) < OptionLimits.MinJwtSigningKeyBytes)
+        {
+            problems.Add(new ConfigProblem("Router.Authentication.SigningKey", "(hidden)", $"must be at least {OptionLimits.MinJwtSigningKeyBytes} bytes"));
+        }
+
+        if (jwt.Authority is not null && !Uri.TryCreate(jwt.Authority, UriKind.Absolute, out _))
+        {
+            problems.Add(new ConfigProblem("Router.Authentication.Authority", Quote(jwt.Authority), "must be an absolute URL"));
+        }
+    }
+
+    private static void CheckRange(string path, double value, double min, double max, List<ConfigProblem> problems)
+    {
+        if (value < min || value > max)
+        {
+            problems.Add(new ConfigProblem(path, JsonSection.Describe(value), $"must be between {JsonSection.Describe(min)} and {JsonSection.Describe(max)}"));
+        }
+    }
+
+    private static string Quote(string? text) => "\"" + text + "\"";
+
+    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    private static partial Regex Name();
+}

@@ -1,0 +1,120 @@
+using Yarp.ReverseProxy.Configuration;
+
+namespace Canary.Router.Configuration;
+
+/// <summary>The validated content of router.json. Defaults and ranges live in <see cref="OptionLimits"/>.</summary>
+internal sealed record RouterOptions
+{
+    public string PublicUrls { get; init; } = OptionLimits.DefaultPublicUrls;
+
+    public string AdminUrls { get; init; } = OptionLimits.DefaultAdminUrls;
+
+    /// <summary>Where operator changes persist; relative paths resolve against router.json's folder.</summary>
+    public string StateFile { get; init; } = OptionLimits.DefaultStateFile;
+
+    public AnonymousCookieOptions Cookie { get; init; } = new();
+
+    public JwtOptions? Authentication { get; init; }
+
+    /// <summary>In the order router.json lists them.</summary>
+    public IReadOnlyList<ReleaseOptions> Releases { get; init; } = [];
+}
+
+/// <summary>The anonymous-user cookie that pins a user's bucket when no user key is present.</summary>
+internal sealed record AnonymousCookieOptions
+{
+    public string Name { get; init; } = OptionLimits.DefaultCookieName;
+
+    public int MaxAgeDays { get; init; } = OptionLimits.DefaultCookieMaxAgeDays;
+}
+
+/// <summary>Bearer-token validation, needed only by <c>claim:</c> user keys and Claim segments.</summary>
+internal sealed record JwtOptions
+{
+    public string? Authority { get; init; }
+
+    public string? Audience { get; init; }
+
+    public string? Issuer { get; init; }
+
+    /// <summary>A symmetric HS256 key (UTF-8 text, at least 32 bytes); an alternative to <see cref="Authority"/>.</summary>
+    public string? SigningKey { get; init; }
+}
+
+internal sealed record ReleaseOptions
+{
+    public required string Name { get; init; }
+
+    public required string Stable { get; init; }
+
+    public string? Canary { get; init; }
+
+    /// <summary>Percent of users on the canary, 0..100, decimals allowed (0.01 resolution).</summary>
+    public double Weight { get; init; }
+
+    public IReadOnlyList<UserKeySource> UserKey { get; init; } = [];
+
+    public IReadOnlyList<SegmentOptions> Segments { get; init; } = [];
+
+    public GuardOptions Guard { get; init; } = new();
+
+    public IReadOnlyList<RouteOptions> Routes { get; init; } = [];
+
+    /// <summary>Every version any route of the release can serve.</summary>
+    public IEnumerable<string> Versions => Routes.SelectMany(r => r.Versions.Keys).Distinct(StringComparer.Ordinal);
+}
+
+internal enum RequestValueKind
+{
+    Header,
+    Cookie,
+    Query,
+    Claim,
+}
+
+/// <summary>One place a user key or a segment value is read from, e.g. <c>header:X-User-Id</c>.</summary>
+internal sealed record UserKeySource(RequestValueKind Kind, string Name)
+{
+    public override string ToString() => $"{Kind.ToString().ToLowerInvariant()}:{Name}";
+}
+
+internal sealed record SegmentOptions
+{
+    public required string Name { get; init; }
+
+    public required UserKeySource Source { get; init; }
+
+    /// <summary>Matched case-insensitively.</summary>
+    public IReadOnlyList<string> Values { get; init; } = [];
+
+    public required string Version { get; init; }
+}
+
+/// <summary>Thresholds the guard applies per release. Defaults and ranges: <see cref="OptionLimits"/>.</summary>
+internal sealed record GuardOptions
+{
+    public bool Enabled { get; init; } = true;
+
+    public int WindowSeconds { get; init; } = OptionLimits.DefaultGuardWindowSeconds;
+
+    public int MinRequests { get; init; } = OptionLimits.DefaultGuardMinRequests;
+
+    public double MaxErrorRate { get; init; } = OptionLimits.DefaultGuardMaxErrorRate;
+
+    public double MaxP99Ms { get; init; } = OptionLimits.DefaultGuardMaxP99Ms;
+
+    /// <summary>Canary's error rate may exceed stable's by at most this much before the guard blames the canary.</summary>
+    public double MaxErrorRateAboveStable { get; init; } = OptionLimits.DefaultGuardMaxErrorRateAboveStable;
+}
+
+internal sealed record RouteOptions
+{
+    public required string Name { get; init; }
+
+    public required string Path { get; init; }
+
+    public IReadOnlyList<string> Hosts { get; init; } = [];
+
+    /// <summary>Version name to its YARP cluster (a list of addresses becomes a cluster of plain destinations).</summary>
+    public required IReadOnlyDictionary<string, ClusterConfig> Versions { get; init; }
+}

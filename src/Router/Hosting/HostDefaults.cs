@@ -1,0 +1,29 @@
+namespace Canary.Router.Hosting;
+
+/// <summary>What both hosts set up the same way.</summary>
+internal static class HostDefaults
+{
+    public static WebApplicationBuilder CreateBuilder(RouterCore core, string urls)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+
+        // Quiet by default: per-request Information logs cost more than the proxying itself.
+        // Logging__LogLevel__* environment variables still override these.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Information",
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+                ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+                ["Logging:LogLevel:Yarp"] = "Warning",
+            },
+        });
+        builder.WebHost.UseUrls(urls);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.Services.AddSingleton(core);
+        builder.Services.AddSingleton(core.Time);
+        builder.Services.AddSingleton(core.Store);
+        return builder;
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text;
+using Canary.Router.Configuration;
+using Canary.Router.Routing;
+using Microsoft.IdentityModel.Tokens;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Canary.Router.Hosting;
+
+/// <summary>The end users' side: YARP with the cohort step in its pipeline, on PublicUrls.</summary>
+internal static class PublicHost
+{
+    public static async Task<WebApplication> BuildAsync(RouterCore core)
+    {
+        var builder = HostDefaults.CreateBuilder(core, core.Options.PublicUrls);
+        builder.Services.AddSingleton(core.Table);
+        builder.Services.AddSingleton(core.Anonymous);
+        var (routes, clusters) = YarpConfigBuilder.Build(core.Options);
+        builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
+        var jwt = core.Options.Authentication;
+        if (jwt is not null)
+        {
+            AddAuthentication(builder.Services, jwt);
+        }
+
+        var app = builder.Build();
+        await YarpConfigChecker.CheckAsync(app.Services.GetRequiredService<IConfigValidator>(), core.Options, core.ConfigPath);
+        if (jwt is not null)
+        {
+            app.UseAuthentication();
+        }
+
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseMiddleware<CohortRoutingMiddleware>();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+
+    // Claims only feed user keys and segments: an absent or invalid token leaves the user anonymous, and the
+    // backend still sees the Authorization header and decides on access itself.
+    private static void AddAuthentication(IServiceCollection services, JwtOptions jwt) =>
+        services.AddAuthentication(Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer(bearer =>
+            {
+                bearer.Authority = jwt.Authority;
+                bearer.Audience = jwt.Audience;
+                bearer.MapInboundClaims = false;
+                bearer.TokenValidationParameters.ValidateAudience = jwt.Audience is not null;
+                bearer.TokenValidationParameters.ValidIssuer = jwt.Issuer;
+                bearer.TokenValidationParameters.ValidateIssuer = jwt.Issuer is not null;
+                if (jwt.SigningKey is not null)
+                {
+                    bearer.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(jwt.SigningKey));
+                }
+            });
+}

@@ -1,0 +1,77 @@
+using Canary.Router.Configuration;
+
+namespace Canary.Router.Hosting;
+
+/// <summary>
+/// The whole router: a public host for end users and an admin host for operators, started and stopped together.
+/// Separate hosts, not one host with two ports, so admin endpoints cannot be reached on PublicUrls by construction.
+/// </summary>
+internal sealed class RouterHost : IAsyncDisposable
+{
+    private readonly WebApplication _public;
+    private readonly WebApplication _admin;
+
+    private RouterHost(RouterCore core, WebApplication publicApp, WebApplication adminApp)
+    {
+        Core = core;
+        _public = publicApp;
+        _admin = adminApp;
+    }
+
+    public RouterCore Core { get; }
+
+    public Uri PublicAddress => new(_public.Urls.First());
+
+    public Uri AdminAddress => new(_admin.Urls.First());
+
+    /// <summary>Loads and validates router.json, then starts both hosts; throws <see cref="ConfigException"/> on a bad file.</summary>
+    public static async Task<RouterHost> StartAsync(string configPath, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        var options = RouterConfigLoader.Load(configPath);
+        var core = new RouterCore(options, configPath, time ?? TimeProvider.System);
+        var publicApp = await PublicHost.BuildAsync(core);
+        var adminApp = AdminHost.Build(core);
+        var host = new RouterHost(core, publicApp, adminApp);
+        try
+        {
+            await publicApp.StartAsync(cancellationToken);
+            await adminApp.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+
+        return host;
+    }
+
+    /// <summary>Completes when either host is asked to stop (Ctrl-C, SIGTERM).</summary>
+    public Task WaitForShutdownAsync()
+    {
+        var stopping = new TaskCompletionSource();
+        _public.Lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
+        _admin.Lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
+        return stopping.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopQuietly(_public);
+        await StopQuietly(_admin);
+        await _public.DisposeAsync();
+        await _admin.DisposeAsync();
+    }
+
+    private static async Task StopQuietly(WebApplication app)
+    {
+        try
+        {
+            await app.StopAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started.
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using Canary.Router.Hosting;
+
+return await RouterCommand.RunAsync(args);

@@ -1,0 +1,57 @@
+using Canary.Router.State;
+
+namespace Canary.Router.Routing;
+
+/// <summary>
+/// The per-request decision, a pure function of the release state and the request: segments first (first match
+/// wins), then the user's bucket against the weight. It allocates nothing.
+/// </summary>
+internal static class CohortDecider
+{
+    public static CohortDecision Decide(ReleaseState state, HttpContext context, ReadOnlySpan<char> userKey) =>
+        TryMatchSegment(state, context, out var decision) ? decision : ByWeight(state, userKey);
+
+    public static bool TryMatchSegment(ReleaseState state, HttpContext context, out CohortDecision decision)
+    {
+        var segments = state.Segments;
+        for (var i = 0; i < segments.Count; i++)
+        {
+            var segment = segments[i];
+            if (state.SegmentsToCanaryBlocked && segment.Version == state.Canary)
+            {
+                continue;
+            }
+
+            if (RequestValues.AnyIn(context, segment.Source, segment.Values))
+            {
+                decision = new CohortDecision(segment.Version, CohortReason.Segment, segment.Name);
+                return true;
+            }
+        }
+
+        decision = default;
+        return false;
+    }
+
+    /// <summary>Canary when the user's bucket is below the weight; without a key (nothing to be sticky on) stable.</summary>
+    public static CohortDecision ByWeight(ReleaseState state, ReadOnlySpan<char> userKey)
+    {
+        if (state.Canary is null)
+        {
+            return new CohortDecision(state.Stable, CohortReason.Stable);
+        }
+
+        if (state.CanaryBuckets >= ReleaseState.BucketCount)
+        {
+            return new CohortDecision(state.Canary, CohortReason.Weight);
+        }
+
+        if (state.CanaryBuckets <= 0 || userKey.IsEmpty)
+        {
+            return new CohortDecision(state.Stable, CohortReason.Weight);
+        }
+
+        var bucket = StableBucket.Of(state.Name, userKey);
+        return new CohortDecision(bucket < state.CanaryBuckets ? state.Canary : state.Stable, CohortReason.Weight, Bucket: bucket);
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Model;
+
+namespace Canary.Router.Routing;
+
+/// <summary>
+/// One version of one route: its YARP cluster, and the route model that points at it, both looked up once and
+/// cached so the request path does no dictionary lookups and builds nothing but YARP's own feature object.
+/// </summary>
+internal sealed class VersionTarget(string version, string clusterId)
+{
+    private Assignment? _assignment;
+
+    public string Version { get; } = version;
+
+    public string ClusterId { get; } = clusterId;
+
+    /// <summary>The <c>X-Canary-Version</c> value, built once.</summary>
+    public StringValues HeaderValue { get; } = new(version);
+
+    /// <summary>
+    /// Sends the request to this version's cluster. The route model is replaced along with the cluster so that
+    /// passive health checks and telemetry see the version's cluster (YARP issue 1750).
+    /// </summary>
+    public bool TryAssign(HttpContext context, RouteModel route, IProxyStateLookup lookup)
+    {
+        var assignment = Volatile.Read(ref _assignment);
+        if (assignment is null || !ReferenceEquals(assignment.Source, route))
+        {
+            // First use, or YARP rebuilt the route model after a config change.
+            if (!lookup.TryGetCluster(ClusterId, out var cluster))
+            {
+                return false;
+            }
+
+            assignment = new Assignment(route, cluster, new RouteModel(route.Config, cluster, route.Transformer));
+            Volatile.Write(ref _assignment, assignment);
+        }
+
+        context.ReassignProxyRequest(assignment.Route, assignment.Cluster);
+        return true;
+    }
+
+    private sealed record Assignment(RouteModel Source, ClusterState Cluster, RouteModel Route);
+}

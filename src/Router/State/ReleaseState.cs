@@ -1,0 +1,52 @@
+using Canary.Router.Configuration;
+
+namespace Canary.Router.State;
+
+/// <summary>
+/// The immutable state of one release at one revision: everything the per-request decision reads.
+/// Weight is kept in buckets (0..10000, one bucket = 0.01%) so the decision compares integers.
+/// </summary>
+internal sealed record ReleaseState
+{
+    public const int BucketCount = 10_000;
+
+    public required string Name { get; init; }
+
+    public required string Stable { get; init; }
+
+    public string? Canary { get; init; }
+
+    /// <summary>Users whose bucket is below this go to the canary.</summary>
+    public int CanaryBuckets { get; init; }
+
+    public ReleasePhase Phase { get; init; }
+
+    public long Revision { get; init; }
+
+    public IReadOnlyList<UserKeySource> UserKey { get; init; } = [];
+
+    public IReadOnlyList<SegmentOptions> Segments { get; init; } = [];
+
+    public double Weight => CanaryBuckets / 100.0;
+
+    /// <summary>Whether a user's bucket matters at all: only between 0% and 100%.</summary>
+    public bool NeedsBucket => Canary is not null && CanaryBuckets is > 0 and < BucketCount;
+
+    /// <summary>After a rollback, segments that sent users to the canary stop doing so until an operator acts.</summary>
+    public bool SegmentsToCanaryBlocked => Phase == ReleasePhase.RolledBack;
+
+    public static int ToBuckets(double weightPercent) =>
+        (int)Math.Clamp(Math.Round(weightPercent * 100, MidpointRounding.AwayFromZero), 0, BucketCount);
+
+    public static ReleaseState FromOptions(ReleaseOptions options) => new()
+    {
+        Name = options.Name,
+        Stable = options.Stable,
+        Canary = options.Canary,
+        CanaryBuckets = options.Canary is null ? 0 : ToBuckets(options.Weight),
+        Phase = options.Canary is null ? ReleasePhase.Stable : ReleasePhase.Progressing,
+        Revision = 1,
+        UserKey = options.UserKey,
+        Segments = options.Segments,
+    };
+}

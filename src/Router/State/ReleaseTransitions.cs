@@ -1,0 +1,38 @@
+namespace Canary.Router.State;
+
+/// <summary>The outcome of a transition: the next state, or why it was refused (the state then stays as it is).</summary>
+internal readonly record struct Transition(ReleaseState? Next, string? Refusal)
+{
+    public static Transition To(ReleaseState next) => new(next, null);
+
+    public static Transition Refuse(string reason) => new(null, reason);
+}
+
+/// <summary>Pure state transitions of a release. The revision is the store's job, not theirs.</summary>
+internal static class ReleaseTransitions
+{
+    public static Transition SetWeight(ReleaseState state, double weightPercent)
+    {
+        if (state.Canary is null)
+        {
+            return Transition.Refuse($"release '{state.Name}' has no canary version to send users to");
+        }
+
+        var buckets = ReleaseState.ToBuckets(weightPercent);
+        return Transition.To(state with
+        {
+            CanaryBuckets = buckets,
+            Phase = state.Phase == ReleasePhase.Paused ? ReleasePhase.Paused : ReleasePhase.Progressing,
+        });
+    }
+
+    /// <summary>The canary becomes stable and serves everyone.</summary>
+    public static Transition Promote(ReleaseState state) => state.Canary is null
+        ? Transition.Refuse($"release '{state.Name}' has no canary version to promote")
+        : Transition.To(state with { Stable = state.Canary, Canary = null, CanaryBuckets = 0, Phase = ReleasePhase.Promoted });
+
+    /// <summary>Everyone back on stable; segments pointing at the canary are held off until an operator acts.</summary>
+    public static Transition Rollback(ReleaseState state) => state.Canary is null
+        ? Transition.Refuse($"release '{state.Name}' has no canary version to roll back")
+        : Transition.To(state with { CanaryBuckets = 0, Phase = ReleasePhase.RolledBack });
+}
