@@ -1,12 +1,20 @@
+using Canary.Router.Guard;
+using Prometheus;
+
 namespace Canary.Router.Hosting;
 
-/// <summary>The operators' side, on AdminUrls (loopback by default): health now; admin API, metrics and dashboard as they land.</summary>
+/// <summary>The operators' side, on AdminUrls (loopback by default): health, metrics, the admin API and the dashboard.</summary>
 internal static class AdminHost
 {
-    public static WebApplication Build(RouterCore core)
+    /// <param name="core">The shared router state.</param>
+    /// <param name="guard">The public host's guard, whose verdicts the admin API reports.</param>
+    public static WebApplication Build(RouterCore core, GuardMonitor guard)
     {
-        var app = HostDefaults.CreateBuilder(core, core.Options.AdminUrls).Build();
+        var builder = HostDefaults.CreateBuilder(core, core.Options.AdminUrls);
+        builder.Services.AddSingleton(guard);
+        var app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapMetrics("/metrics", core.Metrics.Registry);
         return app;
     }
 }

@@ -1,5 +1,7 @@
 using System.Text;
 using Canary.Router.Configuration;
+using Canary.Router.Guard;
+using Canary.Router.Metrics;
 using Canary.Router.Routing;
 using Microsoft.IdentityModel.Tokens;
 using Yarp.ReverseProxy.Configuration;
@@ -9,11 +11,15 @@ namespace Canary.Router.Hosting;
 /// <summary>The end users' side: YARP with the cohort step in its pipeline, on PublicUrls.</summary>
 internal static class PublicHost
 {
-    public static async Task<WebApplication> BuildAsync(RouterCore core)
+    public static async Task<WebApplication> BuildAsync(RouterCore core, RouterHostOptions hostOptions)
     {
         var builder = HostDefaults.CreateBuilder(core, core.Options.PublicUrls);
         builder.Services.AddSingleton(core.Table);
         builder.Services.AddSingleton(core.Anonymous);
+        builder.Services.AddSingleton<GuardMonitor>();
+        builder.Services.AddHostedService<GuardService>();
+        builder.Services.AddSingleton<RequestRecorder>();
+        Telemetry.Add(builder.Services, hostOptions);
         var (routes, clusters) = YarpConfigBuilder.Build(core.Options);
         builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
         var jwt = core.Options.Authentication;

@@ -1,25 +1,42 @@
 using Canary.Router.Configuration;
+using Canary.Router.Guard;
+using Canary.Router.Metrics;
 using Canary.Router.Routing;
 using Canary.Router.State;
 
 namespace Canary.Router.Hosting;
 
-/// <summary>The parts the public (proxy) and admin hosts share: one state, one routing table, one clock.</summary>
-internal sealed class RouterCore
+/// <summary>The parts the public (proxy) and admin hosts share: one configuration, one state, one routing table, one clock.</summary>
+internal sealed class RouterCore : IDisposable
 {
+    private RouterOptions _options;
+
     public RouterCore(RouterOptions options, string configPath, TimeProvider time)
     {
-        Options = options;
+        _options = options;
         ConfigPath = Path.GetFullPath(configPath);
         Time = time;
         StateFile = Path.Combine(Path.GetDirectoryName(ConfigPath)!, options.StateFile);
-        Store = new ReleaseStore(options.Releases.Select(ReleaseState.FromOptions));
-        Table = new RoutingTable();
+        Store = new ReleaseStore(options.Releases.Select(ReleaseState.FromOptions), time);
+        Metrics = new RouterMetrics();
+        Windows = new GuardWindows();
+        Table = new RoutingTable(Metrics, Windows);
         Table.Load(options, Store);
         Anonymous = new AnonymousUsers(new AnonymousId(CookieKey.Load(StateFile)), options.Cookie);
+        foreach (var release in Store.All())
+        {
+            Metrics.Weight.WithLabels(release.Name).Set(release.Weight);
+        }
+
+        Store.Changed += Metrics.OnChange;
     }
 
-    public RouterOptions Options { get; }
+    /// <summary>The running configuration; replaced whole by a successful reload.</summary>
+    public RouterOptions Options
+    {
+        get => Volatile.Read(ref _options);
+        internal set => Volatile.Write(ref _options, value);
+    }
 
     public string ConfigPath { get; }
 
@@ -30,7 +47,13 @@ internal sealed class RouterCore
 
     public ReleaseStore Store { get; }
 
+    public RouterMetrics Metrics { get; }
+
+    public GuardWindows Windows { get; }
+
     public RoutingTable Table { get; }
 
     public AnonymousUsers Anonymous { get; }
+
+    public void Dispose() => Metrics.Dispose();
 }

@@ -1,4 +1,5 @@
 using Canary.Router.Configuration;
+using Canary.Router.Guard;
 
 namespace Canary.Router.Hosting;
 
@@ -25,12 +26,13 @@ internal sealed class RouterHost : IAsyncDisposable
     public Uri AdminAddress => new(_admin.Urls.First());
 
     /// <summary>Loads and validates router.json, then starts both hosts; throws <see cref="ConfigException"/> on a bad file.</summary>
-    public static async Task<RouterHost> StartAsync(string configPath, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    public static async Task<RouterHost> StartAsync(string configPath, RouterHostOptions? hostOptions = null, CancellationToken cancellationToken = default)
     {
+        hostOptions ??= new RouterHostOptions();
         var options = RouterConfigLoader.Load(configPath);
-        var core = new RouterCore(options, configPath, time ?? TimeProvider.System);
-        var publicApp = await PublicHost.BuildAsync(core);
-        var adminApp = AdminHost.Build(core);
+        var core = new RouterCore(options, configPath, hostOptions.Time);
+        var publicApp = await PublicHost.BuildAsync(core, hostOptions);
+        var adminApp = AdminHost.Build(core, publicApp.Services.GetRequiredService<GuardMonitor>());
         var host = new RouterHost(core, publicApp, adminApp);
         try
         {
@@ -61,6 +63,7 @@ internal sealed class RouterHost : IAsyncDisposable
         await StopQuietly(_admin);
         await _public.DisposeAsync();
         await _admin.DisposeAsync();
+        Core.Dispose();
     }
 
     private static async Task StopQuietly(WebApplication app)

@@ -1,11 +1,13 @@
 using System.Collections.Frozen;
 using Canary.Router.Configuration;
+using Canary.Router.Guard;
+using Canary.Router.Metrics;
 using Canary.Router.State;
 
 namespace Canary.Router.Routing;
 
 /// <summary>YARP route id to <see cref="RouteBinding"/>, rebuilt whenever the configuration changes.</summary>
-internal sealed class RoutingTable
+internal sealed class RoutingTable(RouterMetrics metrics, GuardWindows windows)
 {
     private FrozenDictionary<string, RouteBinding> _bindings = FrozenDictionary<string, RouteBinding>.Empty;
 
@@ -22,13 +24,19 @@ internal sealed class RoutingTable
             foreach (var route in release.Routes)
             {
                 var targets = route.Versions.Keys
-                    .Select(version => new VersionTarget(version, ClusterIds.For(release.Name, route.Name, version)))
+                    .Select(version => new VersionTarget(version, ClusterIds.For(release.Name, route.Name, version),
+                        new VersionMeters(metrics, release.Name, route.Name, version, windows.For(release.Name, version))))
                     .ToArray();
                 bindings[ClusterIds.Route(release.Name, route.Name)] =
                     new RouteBinding(release.Name, route.Name, slot, release.Stable, targets);
             }
         }
 
-        Volatile.Write(ref _bindings, bindings.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase));
+        var previous = Interlocked.Exchange(ref _bindings, bindings.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase));
+        var kept = bindings.Values.SelectMany(b => b.Targets).Select(t => t.ClusterId).ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in previous.Values.SelectMany(b => b.Targets).Where(t => !kept.Contains(t.ClusterId)))
+        {
+            gone.Meters.Unpublish();
+        }
     }
 }

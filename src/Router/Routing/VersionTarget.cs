@@ -1,3 +1,4 @@
+using Canary.Router.Metrics;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
@@ -8,13 +9,15 @@ namespace Canary.Router.Routing;
 /// One version of one route: its YARP cluster, and the route model that points at it, both looked up once and
 /// cached so the request path does no dictionary lookups and builds nothing but YARP's own feature object.
 /// </summary>
-internal sealed class VersionTarget(string version, string clusterId)
+internal sealed class VersionTarget(string version, string clusterId, VersionMeters meters)
 {
     private Assignment? _assignment;
 
     public string Version { get; } = version;
 
     public string ClusterId { get; } = clusterId;
+
+    public VersionMeters Meters { get; } = meters;
 
     /// <summary>The <c>X-Canary-Version</c> value, built once.</summary>
     public StringValues HeaderValue { get; } = new(version);

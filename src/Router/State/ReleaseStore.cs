@@ -2,9 +2,6 @@ using System.Collections.Frozen;
 
 namespace Canary.Router.State;
 
-/// <summary>A change the store applied: the state before and after.</summary>
-internal sealed record ReleaseChange(ReleaseState Before, ReleaseState After);
-
 /// <summary>
 /// The one place release state changes. Writers are serialized; readers (every request) see a consistent
 /// <see cref="ReleaseState"/> through their <see cref="ReleaseSlot"/> without locking.
@@ -12,12 +9,20 @@ internal sealed record ReleaseChange(ReleaseState Before, ReleaseState After);
 internal sealed class ReleaseStore
 {
     private readonly Lock _gate = new();
+    private readonly TimeProvider _time;
     private readonly FrozenDictionary<string, ReleaseSlot> _slots;
 
-    public ReleaseStore(IEnumerable<ReleaseState> releases)
+    public ReleaseStore(IEnumerable<ReleaseState> releases, TimeProvider time)
     {
+        _time = time;
         _slots = releases.ToFrozenDictionary(r => r.Name, r => new ReleaseSlot(r), StringComparer.Ordinal);
     }
+
+    /// <summary>
+    /// Raised inside the writer lock, in order, for every applied change: observers (metrics, persistence, the
+    /// decision log) see changes in the order they happened, and a change is persisted before its caller returns.
+    /// </summary>
+    public event Action<ReleaseChange>? Changed;
 
     public IReadOnlyCollection<string> Names => _slots.Keys;
 
@@ -31,7 +36,7 @@ internal sealed class ReleaseStore
     /// Applies a pure transition to the current state of a release; the result carries the refusal when there is one.
     /// Returns null when the release does not exist.
     /// </summary>
-    public (ReleaseChange? Change, string? Refusal)? Apply(string name, Func<ReleaseState, Transition> transition)
+    public (ReleaseChange? Change, string? Refusal)? Apply(string name, Func<ReleaseState, Transition> transition, ChangeCause cause)
     {
         lock (_gate)
         {
@@ -47,9 +52,10 @@ internal sealed class ReleaseStore
                 return (null, outcome.Refusal);
             }
 
-            var after = outcome.Next with { Revision = before.Revision + 1 };
-            slot.Set(after);
-            return (new ReleaseChange(before, after), null);
+            var change = new ReleaseChange(before, outcome.Next with { Revision = before.Revision + 1 }, cause, _time.GetUtcNow());
+            Changed?.Invoke(change);
+            slot.Set(change.After);
+            return (change, null);
         }
     }
 }

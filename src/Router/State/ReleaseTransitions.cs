@@ -31,6 +31,15 @@ internal static class ReleaseTransitions
         ? Transition.Refuse($"release '{state.Name}' has no canary version to promote")
         : Transition.To(state with { Stable = state.Canary, Canary = null, CanaryBuckets = 0, Phase = ReleasePhase.Promoted });
 
+    /// <summary>
+    /// The guard's rollback: only of the canary it judged, and only once (a verdict racing an operator's change,
+    /// or a second verdict on the same failures, changes nothing).
+    /// </summary>
+    public static Transition GuardRollback(ReleaseState state, string judgedCanary) =>
+        state.Canary != judgedCanary || state.Phase is ReleasePhase.RolledBack or ReleasePhase.Promoted
+            ? Transition.Refuse($"release '{state.Name}' changed since the verdict")
+            : Rollback(state);
+
     /// <summary>Everyone back on stable; segments pointing at the canary are held off until an operator acts.</summary>
     public static Transition Rollback(ReleaseState state) => state.Canary is null
         ? Transition.Refuse($"release '{state.Name}' has no canary version to roll back")

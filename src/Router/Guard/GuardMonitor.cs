@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using Canary.Router.Configuration;
+using Canary.Router.Hosting;
+using Canary.Router.Metrics;
+using Canary.Router.State;
+
+namespace Canary.Router.Guard;
+
+/// <summary>
+/// Applies the guard's verdicts: reads the two windows of a release, asks <see cref="GuardPolicy"/>, and on a breach
+/// rolls the canary back through the store (weight 0, canary segments held off, phase RolledBack), with the figures
+/// in the change's cause. Called on every canary failure, so a failing canary is judged on the very response that
+/// crosses the threshold, and every 100 ms by <see cref="GuardService"/> for latency and to refresh the figures.
+/// </summary>
+internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor> logger)
+{
+    private readonly ConcurrentDictionary<string, GuardVerdict> _last = new(StringComparer.Ordinal);
+
+    /// <summary>The latest verdict of a release, for the admin API and the dashboard.</summary>
+    public GuardVerdict? Last(string release) => _last.GetValueOrDefault(release);
+
+    public void EvaluateAll()
+    {
+        foreach (var release in core.Store.Names)
+        {
+            Evaluate(release);
+        }
+    }
+
+    public void Evaluate(string release)
+    {
+        var state = core.Store.Get(release);
+        var options = core.Options.Releases.FirstOrDefault(r => r.Name == release)?.Guard;
+        if (state?.Canary is not { } canary || options is null)
+        {
+            _last.TryRemove(release, out _);
+            return;
+        }
+
+        var now = core.Time.GetTimestamp() / core.Time.TimestampFrequency;
+        var verdict = GuardPolicy.Judge(options,
+            core.Windows.For(release, canary).Read(now, options.WindowSeconds),
+            core.Windows.For(release, state.Stable).Read(now, options.WindowSeconds));
+        _last[release] = verdict;
+        core.Metrics.GuardErrorRate.WithLabels(release, canary).Set(verdict.Canary.ErrorRate);
+        core.Metrics.GuardErrorRate.WithLabels(release, state.Stable).Set(verdict.Stable.ErrorRate);
+
+        if (verdict.Kind != VerdictKind.Breach || !options.Enabled || state.Phase is ReleasePhase.RolledBack or ReleasePhase.Promoted)
+        {
+            return;
+        }
+
+        var cause = new ChangeCause(Actor.Guard, "rollback", verdict.Reason!, verdict.Explanation, Figures(options, verdict));
+        if (core.Store.Apply(release, s => ReleaseTransitions.GuardRollback(s, canary), cause) is ({ } change, _))
+        {
+            // A new attempt at this canary starts from a clean window, not from the failures that ended this one.
+            core.Windows.For(release, canary).Clear();
+            LogRolledBack(logger, release, canary, change.After.Revision, verdict.Explanation);
+        }
+    }
+
+    private static Dictionary<string, double> Figures(GuardOptions options, GuardVerdict verdict) => new()
+    {
+        ["canaryRequests"] = verdict.Canary.Requests,
+        ["canaryServerErrors"] = verdict.Canary.ServerErrors,
+        ["canaryTransportErrors"] = verdict.Canary.TransportErrors,
+        ["canaryErrorRate"] = verdict.Canary.ErrorRate,
+        ["canaryP99Ms"] = verdict.Canary.P99Ms,
+        ["stableRequests"] = verdict.Stable.Requests,
+        ["stableErrorRate"] = verdict.Stable.ErrorRate,
+        ["stableP99Ms"] = verdict.Stable.P99Ms,
+        ["windowSeconds"] = options.WindowSeconds,
+        ["minRequests"] = options.MinRequests,
+        ["maxErrorRate"] = options.MaxErrorRate,
+        ["maxErrorRateAboveStable"] = options.MaxErrorRateAboveStable,
+        ["maxP99Ms"] = options.MaxP99Ms,
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Guard rolled back release {Release} (canary {Canary}), revision {Revision}: {Explanation}")]
+    private static partial void LogRolledBack(ILogger logger, string release, string canary, long revision, string explanation);
+}

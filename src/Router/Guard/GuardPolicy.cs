@@ -1,0 +1,48 @@
+using System.Globalization;
+using Canary.Router.Configuration;
+
+namespace Canary.Router.Guard;
+
+/// <summary>
+/// The guard's verdict, a pure function of its thresholds and the two versions' window figures.
+/// The canary is blamed for errors only when its error rate is above <see cref="GuardOptions.MaxErrorRate"/> and,
+/// when stable has enough traffic to compare with, above stable's by more than
+/// <see cref="GuardOptions.MaxErrorRateAboveStable"/>: a shared dependency failing both versions is not the canary's fault.
+/// </summary>
+internal static class GuardPolicy
+{
+    public static GuardVerdict Judge(GuardOptions options, WindowFigures canary, WindowFigures stable)
+    {
+        if (canary.Requests < options.MinRequests)
+        {
+            return new GuardVerdict(VerdictKind.Inconclusive, null,
+                Format($"canary served {canary.Requests} requests in {options.WindowSeconds}s, fewer than MinRequests {options.MinRequests}"),
+                canary, stable);
+        }
+
+        var stableComparable = stable.Requests >= options.MinRequests;
+        if (canary.ErrorRate > options.MaxErrorRate
+            && (!stableComparable || canary.ErrorRate - stable.ErrorRate > options.MaxErrorRateAboveStable))
+        {
+            var versus = stableComparable
+                ? Format($"; stable {stable.ErrorRate:0.###} ({stable.Failures} of {stable.Requests}), margin MaxErrorRateAboveStable {options.MaxErrorRateAboveStable}")
+                : "; stable has too little traffic to compare";
+            return new GuardVerdict(VerdictKind.Breach, GuardVerdict.ErrorRateReason,
+                Format($"canary error rate {canary.ErrorRate:0.###} ({canary.Failures} of {canary.Requests} in {options.WindowSeconds}s: {canary.ServerErrors} 5xx, {canary.TransportErrors} transport) above MaxErrorRate {options.MaxErrorRate}") + versus,
+                canary, stable);
+        }
+
+        if (canary.P99Ms > options.MaxP99Ms)
+        {
+            return new GuardVerdict(VerdictKind.Breach, GuardVerdict.LatencyReason,
+                Format($"canary p99 {canary.P99Ms:0.#} ms over {canary.Requests} requests in {options.WindowSeconds}s above MaxP99Ms {options.MaxP99Ms}; stable p99 {stable.P99Ms:0.#} ms"),
+                canary, stable);
+        }
+
+        return new GuardVerdict(VerdictKind.Healthy, null,
+            Format($"canary error rate {canary.ErrorRate:0.###} over {canary.Requests} requests, p99 {canary.P99Ms:0.#} ms: within thresholds"),
+            canary, stable);
+    }
+
+    private static string Format(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

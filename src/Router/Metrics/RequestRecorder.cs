@@ -1,0 +1,24 @@
+using Canary.Router.Guard;
+using Canary.Router.Routing;
+
+namespace Canary.Router.Metrics;
+
+/// <summary>
+/// The one place a finished request is recorded: its version's counters, duration and guard window; a failure of
+/// the canary has the guard judge the release at once.
+/// </summary>
+internal sealed class RequestRecorder(TimeProvider time, GuardMonitor guard)
+{
+    public long Start() => time.GetTimestamp();
+
+    public void Record(HttpContext context, RouteBinding binding, VersionTarget target, long started)
+    {
+        var now = time.GetTimestamp();
+        var status = StatusClasses.Of(context);
+        target.Meters.Record(status, time.GetElapsedTime(started, now), now / time.TimestampFrequency);
+        if (status.IsFailure() && binding.Slot.Current.Canary == target.Version)
+        {
+            guard.Evaluate(binding.ReleaseName);
+        }
+    }
+}

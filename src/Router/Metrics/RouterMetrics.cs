@@ -1,0 +1,71 @@
+using System.Diagnostics.Metrics;
+using Prometheus;
+
+namespace Canary.Router.Metrics;
+
+/// <summary>
+/// The metric families of the contract, in one Prometheus registry per router (so two routers in one test process
+/// never mix figures), and the same figures as OpenTelemetry instruments on the <see cref="MeterName"/> meter.
+/// Labels are release, route, version and status class only: never user ids or raw paths.
+/// </summary>
+internal sealed class RouterMetrics : IDisposable
+{
+    public const string MeterName = "Canary.Router";
+
+    /// <summary>About 1 ms to 10 s: where web latencies live.</summary>
+    public static readonly double[] DurationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private readonly Meter _meter = new(MeterName);
+
+    public RouterMetrics()
+    {
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        DotNetStats.Register(Registry);
+        var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+        Requests = factory.CreateCounter("canary_requests_total", "Requests proxied, by release, route, version and status class (error: no response from the backend).",
+            new CounterConfiguration { LabelNames = ["release", "route", "version", "code"] });
+        Duration = factory.CreateHistogram("canary_request_duration_seconds", "Time from the request reaching the router to the end of the response, by release, route and version.",
+            new HistogramConfiguration { LabelNames = ["release", "route", "version"], Buckets = DurationBuckets });
+        Weight = factory.CreateGauge("canary_weight_percent", "Percent of users on the canary version.",
+            new GaugeConfiguration { LabelNames = ["release"] });
+        Rollbacks = factory.CreateCounter("canary_rollbacks_total", "Rollbacks, by release and reason (guard_error_rate, guard_latency, operator).",
+            new CounterConfiguration { LabelNames = ["release", "reason"] });
+        GuardErrorRate = factory.CreateGauge("canary_guard_error_rate", "Error rate (5xx and transport errors) over the guard's window, by release and version.",
+            new GaugeConfiguration { LabelNames = ["release", "version"] });
+        ReloadFailures = factory.CreateCounter("canary_config_reload_failures_total", "router.json changes that were refused; the running configuration stayed.");
+
+        OtelRequests = _meter.CreateCounter<long>("canary.requests", "{request}", "Requests proxied, by release, route, version and status class.");
+        OtelDuration = _meter.CreateHistogram<double>("canary.request.duration", "s", "Request duration through the router, by release, route and version.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public Counter Requests { get; }
+
+    public Histogram Duration { get; }
+
+    public Gauge Weight { get; }
+
+    public Counter Rollbacks { get; }
+
+    public Gauge GuardErrorRate { get; }
+
+    public Counter ReloadFailures { get; }
+
+    public Counter<long> OtelRequests { get; }
+
+    public Histogram<double> OtelDuration { get; }
+
+    /// <summary>Keeps the weight gauge and the rollback counter in step with the release state.</summary>
+    public void OnChange(State.ReleaseChange change)
+    {
+        Weight.WithLabels(change.After.Name).Set(change.After.Weight);
+        if (change.After.Phase == State.ReleasePhase.RolledBack && change.Before.Phase != State.ReleasePhase.RolledBack)
+        {
+            Rollbacks.WithLabels(change.After.Name, change.Cause.Code).Inc();
+        }
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

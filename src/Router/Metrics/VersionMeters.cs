@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using Canary.Router.Guard;
+using Prometheus;
+
+namespace Canary.Router.Metrics;
+
+/// <summary>
+/// Everything a request to one version of one route records into, resolved once when the route is bound:
+/// labelled Prometheus children per status class, the duration child, the OTel tags and the guard's window.
+/// Recording then costs a few interlocked adds and allocates nothing.
+/// </summary>
+internal sealed class VersionMeters
+{
+    private readonly Counter.Child[] _requests = new Counter.Child[StatusClasses.Count];
+    private readonly Histogram.Child _duration;
+    private readonly RouterMetrics _metrics;
+    private readonly KeyValuePair<string, object?>[] _tags;
+
+    public VersionMeters(RouterMetrics metrics, string release, string route, string version, RequestWindow window)
+    {
+        _metrics = metrics;
+        Window = window;
+        for (var i = 0; i < _requests.Length; i++)
+        {
+            // Created up front so every series exists at zero: rate() and absent() work from the first scrape.
+            _requests[i] = metrics.Requests.WithLabels(release, route, version, ((StatusClass)i).Label());
+        }
+
+        _duration = metrics.Duration.WithLabels(release, route, version);
+        _tags = [new("release", release), new("route", route), new("version", version)];
+    }
+
+    /// <summary>The guard's window for the release and version (shared by every route of the release).</summary>
+    public RequestWindow Window { get; }
+
+    public void Record(StatusClass status, TimeSpan elapsed, long second)
+    {
+        _requests[(int)status].Inc();
+        _duration.Observe(elapsed.TotalSeconds);
+        Window.Record(second, status, elapsed.TotalMilliseconds);
+        if (_metrics.OtelRequests.Enabled)
+        {
+            var tags = new TagList(_tags) { { "code", status.Label() } };
+            _metrics.OtelRequests.Add(1, tags);
+        }
+
+        if (_metrics.OtelDuration.Enabled)
+        {
+            _metrics.OtelDuration.Record(elapsed.TotalSeconds, new TagList(_tags));
+        }
+    }
+
+    /// <summary>Removes this version's series, when a config change drops the route or version.</summary>
+    public void Unpublish()
+    {
+        foreach (var child in _requests)
+        {
+            child.Remove();
+        }
+
+        _duration.Remove();
+    }
+}

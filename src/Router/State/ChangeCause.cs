@@ -1,0 +1,20 @@
+namespace Canary.Router.State;
+
+/// <summary>Who changes a release: the decision log's <c>actor</c>.</summary>
+internal enum Actor
+{
+    Operator,
+    Guard,
+    Reload,
+    Steps,
+}
+
+/// <summary>
+/// Why a change was made: the actor, the action (<c>weight</c>, <c>rollback</c>, ...), a short machine-readable
+/// <paramref name="Code"/> (the rollback reason label), a sentence for people, and the measured figures behind an
+/// automatic decision.
+/// </summary>
+internal sealed record ChangeCause(Actor Actor, string Action, string Code, string Reason, IReadOnlyDictionary<string, double>? Figures = null);
+
+/// <summary>A change the store applied: the state before and after, why, and when.</summary>
+internal sealed record ReleaseChange(ReleaseState Before, ReleaseState After, ChangeCause Cause, DateTimeOffset At);
