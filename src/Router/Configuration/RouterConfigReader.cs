@@ -105,6 +105,7 @@ internal static class RouterConfigReader
             PublicUrls = router.String("PublicUrls", OptionLimits.DefaultPublicUrls)!,
             AdminUrls = router.String("AdminUrls", OptionLimits.DefaultAdminUrls)!,
             StateFile = router.String("StateFile", OptionLimits.DefaultStateFile)!,
+            RecordRequests = router.Boolean("RecordRequests", true),
             Cookie = cookieOptions,
             Authentication = jwt,
             Releases = releases,

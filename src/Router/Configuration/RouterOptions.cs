@@ -14,6 +14,12 @@ internal sealed record RouterOptions
 
     public AnonymousCookieOptions Cookie { get; init; } = new();
 
+    /// <summary>
+    /// Per-request recording (metrics and the guard's windows). Off only to measure its cost: without it the guard
+    /// sees nothing and the request counters stay at zero.
+    /// </summary>
+    public bool RecordRequests { get; init; } = true;
+
     public JwtOptions? Authentication { get; init; }
 
     /// <summary>In the order router.json lists them.</summary>

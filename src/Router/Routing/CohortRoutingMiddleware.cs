@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Canary.Router.Hosting;
 using Canary.Router.Metrics;
 using Canary.Router.State;
 using Microsoft.AspNetCore.Http.Features;
@@ -14,7 +15,7 @@ namespace Canary.Router.Routing;
 /// does the I/O around it (the state, the anonymous cookie, the response header, the retry).
 /// </summary>
 internal sealed class CohortRoutingMiddleware(
-    RequestDelegate next, RoutingTable table, AnonymousUsers anonymous, IProxyStateLookup lookup, RequestRecorder recorder)
+    RequestDelegate next, RoutingTable table, AnonymousUsers anonymous, IProxyStateLookup lookup, RequestRecorder recorder, RouterCore core)
 {
     public Task InvokeAsync(HttpContext context)
     {
@@ -42,7 +43,7 @@ internal sealed class CohortRoutingMiddleware(
         }
 
         context.Response.Headers[CanaryHeaders.Version] = target.HeaderValue;
-        return ForwardAsync(context, binding, route, state, target);
+        return core.Options.RecordRequests ? ForwardAsync(context, binding, route, state, target) : next(context);
     }
 
     private async Task ForwardAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target)
