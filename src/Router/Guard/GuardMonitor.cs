@@ -30,13 +30,13 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
     public void Evaluate(string release)
     {
         var state = core.Store.Get(release);
-        var options = core.Options.Releases.FirstOrDefault(r => r.Name == release)?.Guard;
-        if (state?.Canary is not { } canary || options is null)
+        if (state?.Canary is not { } canary)
         {
             _last.TryRemove(release, out _);
             return;
         }
 
+        var options = state.Guard;
         var now = core.Time.GetTimestamp() / core.Time.TimestampFrequency;
         var verdict = GuardPolicy.Judge(options,
             core.Windows.For(release, canary).Read(now, options.WindowSeconds),

@@ -1,3 +1,4 @@
+using Canary.Router.Admin;
 using Canary.Router.Guard;
 using Prometheus;
 
@@ -8,13 +9,25 @@ internal static class AdminHost
 {
     /// <param name="core">The shared router state.</param>
     /// <param name="guard">The public host's guard, whose verdicts the admin API reports.</param>
-    public static WebApplication Build(RouterCore core, GuardMonitor guard)
+    /// <param name="key">The operator's key.</param>
+    public static WebApplication Build(RouterCore core, GuardMonitor guard, AdminKey key)
     {
         var builder = HostDefaults.CreateBuilder(core, core.Options.AdminUrls);
         builder.Services.AddSingleton(guard);
+        builder.Services.AddSingleton(key);
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        builder.Services.AddOpenApi("openapi", openApi => openApi.ShouldInclude = description => description.GroupName is null);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = JsonBody.MaxBytes * 4);
+
         var app = builder.Build();
-        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.UseStatusCodePages();
+        app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
         app.MapMetrics("/metrics", core.Metrics.Registry);
+        app.MapOpenApi("/admin/{documentName}.json");
+        app.MapDashboard();
+        app.MapReleaseEndpoints().MapFiguresEndpoints();
         return app;
     }
 }

@@ -16,19 +16,25 @@ internal sealed class RouterCore : IDisposable
         _options = options;
         ConfigPath = Path.GetFullPath(configPath);
         Time = time;
-        StateFile = Path.Combine(Path.GetDirectoryName(ConfigPath)!, options.StateFile);
-        Store = new ReleaseStore(options.Releases.Select(ReleaseState.FromOptions), time);
+        var stateFile = Path.Combine(Path.GetDirectoryName(ConfigPath)!, options.StateFile);
+        Directory.CreateDirectory(Path.GetDirectoryName(stateFile)!);
+        StateFile = new StateFile(stateFile);
+        Events = new DecisionLog(stateFile + ".events.jsonl", time);
+        Store = new ReleaseStore(InitialStates(options), time);
         Metrics = new RouterMetrics();
         Windows = new GuardWindows();
         Table = new RoutingTable(Metrics, Windows);
         Table.Load(options, Store);
-        Anonymous = new AnonymousUsers(new AnonymousId(CookieKey.Load(StateFile)), options.Cookie);
+        Anonymous = new AnonymousUsers(new AnonymousId(CookieKey.Load(stateFile)), options.Cookie);
         foreach (var release in Store.All())
         {
             Metrics.Weight.WithLabels(release.Name).Set(release.Weight);
         }
 
-        Store.Changed += Metrics.OnChange;
+        // Persistence first: if the state cannot be written, the change fails before anything else sees it.
+        Store.Changed += (_, all) => StateFile.Write(all);
+        Store.Changed += (change, _) => Events.Record(change);
+        Store.Changed += (change, _) => Metrics.OnChange(change);
     }
 
     /// <summary>The running configuration; replaced whole by a successful reload.</summary>
@@ -41,7 +47,12 @@ internal sealed class RouterCore : IDisposable
     public string ConfigPath { get; }
 
     /// <summary>Resolved against router.json's folder, so the router behaves the same from any working directory.</summary>
-    public string StateFile { get; }
+    public StateFile StateFile { get; }
+
+    public DecisionLog Events { get; }
+
+    /// <summary>Things worth an operator's attention found while starting (e.g. a corrupt state file set aside).</summary>
+    public List<string> StartupWarnings { get; } = [];
 
     public TimeProvider Time { get; }
 
@@ -56,4 +67,28 @@ internal sealed class RouterCore : IDisposable
     public AnonymousUsers Anonymous { get; }
 
     public void Dispose() => Metrics.Dispose();
+
+    /// <summary>router.json's releases, with the operator's persisted changes where the file still names the same versions.</summary>
+    private List<ReleaseState> InitialStates(RouterOptions options)
+    {
+        var persisted = StateFile.Read(Time, out var movedTo, out var error);
+        if (movedTo is not null)
+        {
+            var warning = $"State file {StateFile.Path} could not be read ({error}); starting from router.json. The file was kept as {movedTo}.";
+            StartupWarnings.Add(warning);
+            Events.Record(null, new ChangeCause(Actor.Reload, "state-file-corrupt", "corrupt", warning));
+        }
+
+        return [.. options.Releases.Select(release =>
+        {
+            var fromConfig = ReleaseState.FromOptions(release);
+            var entry = persisted?.GetValueOrDefault(release.Name);
+            var restored = entry?.Restore(fromConfig);
+
+            // Revisions only go up, even when router.json starts the release over, so a stale If-Match never matches.
+            return restored is null
+                ? fromConfig with { Revision = (entry?.Revision ?? 0) + 1 }
+                : ReleaseReconciler.Reconcile(restored, release);
+        })];
+    }
 }

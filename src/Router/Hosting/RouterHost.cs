@@ -1,3 +1,4 @@
+using Canary.Router.Admin;
 using Canary.Router.Configuration;
 using Canary.Router.Guard;
 
@@ -32,7 +33,12 @@ internal sealed class RouterHost : IAsyncDisposable
         var options = RouterConfigLoader.Load(configPath);
         var core = new RouterCore(options, configPath, hostOptions.Time);
         var publicApp = await PublicHost.BuildAsync(core, hostOptions);
-        var adminApp = AdminHost.Build(core, publicApp.Services.GetRequiredService<GuardMonitor>());
+        var adminApp = AdminHost.Build(core, publicApp.Services.GetRequiredService<GuardMonitor>(), hostOptions.AdminKey ?? AdminKey.FromEnvironment());
+        foreach (var warning in core.StartupWarnings)
+        {
+            publicApp.Logger.LogWarning("{Warning}", warning);
+        }
+
         var host = new RouterHost(core, publicApp, adminApp);
         try
         {

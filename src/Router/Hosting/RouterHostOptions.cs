@@ -8,6 +8,9 @@ internal sealed record RouterHostOptions
 {
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The operator's key; null reads <c>CANARY_ADMIN_KEY</c>.</summary>
+    public Admin.AdminKey? AdminKey { get; init; }
+
     /// <summary>Extra tracing setup (e.g. an in-memory exporter in tests); turns tracing on even without an OTLP endpoint.</summary>
     public Action<TracerProviderBuilder>? Tracing { get; init; }
 

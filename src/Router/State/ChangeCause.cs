@@ -1,11 +1,21 @@
+using System.Text.Json.Serialization;
+
 namespace Canary.Router.State;
 
 /// <summary>Who changes a release: the decision log's <c>actor</c>.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Actor>))]
 internal enum Actor
 {
+    [JsonStringEnumMemberName("operator")]
     Operator,
+
+    [JsonStringEnumMemberName("guard")]
     Guard,
+
+    [JsonStringEnumMemberName("reload")]
     Reload,
+
+    [JsonStringEnumMemberName("steps")]
     Steps,
 }
 

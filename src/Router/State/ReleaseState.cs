@@ -27,6 +27,11 @@ internal sealed record ReleaseState
 
     public IReadOnlyList<SegmentOptions> Segments { get; init; } = [];
 
+    public GuardOptions Guard { get; init; } = new();
+
+    /// <summary>What router.json said when this state was derived from it: how a reload or a restart tells an edit of the file from an operator's change.</summary>
+    public ReleaseOrigin Origin { get; init; } = new(null, null, 0);
+
     public double Weight => CanaryBuckets / 100.0;
 
     /// <summary>Whether a user's bucket matters at all: only between 0% and 100%.</summary>
@@ -40,6 +45,8 @@ internal sealed record ReleaseState
 
     public static ReleaseState FromOptions(ReleaseOptions options) => new()
     {
+        Guard = options.Guard,
+        Origin = ReleaseOrigin.Of(options),
         Name = options.Name,
         Stable = options.Stable,
         Canary = options.Canary,
@@ -49,4 +56,13 @@ internal sealed record ReleaseState
         UserKey = options.UserKey,
         Segments = options.Segments,
     };
+}
+
+/// <summary>The versions and weight router.json named for a release.</summary>
+internal sealed record ReleaseOrigin(string? Stable, string? Canary, double Weight)
+{
+    public static ReleaseOrigin Of(ReleaseOptions options) => new(options.Stable, options.Canary, options.Weight);
+
+    /// <summary>Whether router.json still names the same release (same stable, same canary), whatever its weight.</summary>
+    public bool SameVersions(ReleaseOrigin other) => Stable == other.Stable && Canary == other.Canary;
 }

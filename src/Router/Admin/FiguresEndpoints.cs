@@ -1,0 +1,41 @@
+using Canary.Router.Hosting;
+
+namespace Canary.Router.Admin;
+
+/// <summary>Live per-version figures over a short window, for the dashboard's charts.</summary>
+internal static class FiguresEndpoints
+{
+    public const int DefaultSeconds = 5;
+    public const int MaxSeconds = Configuration.OptionLimits.MaxGuardWindowSeconds;
+
+    public static void MapFiguresEndpoints(this RouteGroupBuilder admin) =>
+        admin.MapGet("/{name}/figures", (string name, int? seconds, RouterCore core) =>
+            {
+                if (core.Store.Get(name) is not { } state)
+                {
+                    return AdminProblems.UnknownRelease(name);
+                }
+
+                var window = seconds ?? DefaultSeconds;
+                if (window is < 1 or > MaxSeconds)
+                {
+                    return AdminProblems.Invalid("seconds", $"must be between 1 and {MaxSeconds}");
+                }
+
+                // The current second is still filling: read the last complete ones.
+                var now = (core.Time.GetTimestamp() / core.Time.TimestampFrequency) - 1;
+                var versions = new[] { state.Stable, state.Canary }.OfType<string>()
+                    .ToDictionary(v => v, v =>
+                    {
+                        var figures = core.Windows.For(name, v).Read(now, window);
+                        return new VersionFigures((double)figures.Requests / window, figures.ErrorRate, figures.P99Ms, figures.Requests);
+                    });
+                return TypedResults.Ok(new FiguresResponse(name, window, core.Time.GetUtcNow(), versions));
+            })
+            .WithName("GetFigures").WithSummary("Per-version request rate, error rate and p99 over the last seconds (default 5).")
+            .Produces<FiguresResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+}
+
+internal sealed record VersionFigures(double RequestsPerSecond, double ErrorRate, double P99Ms, long Requests);
+
+internal sealed record FiguresResponse(string Release, int Seconds, DateTimeOffset At, IReadOnlyDictionary<string, VersionFigures> Versions);

@@ -1,0 +1,55 @@
+using Canary.Router.Guard;
+using Canary.Router.State;
+
+namespace Canary.Router.Admin;
+
+/// <summary>A release as the admin API shows it: state, segments, and the guard's latest figures.</summary>
+internal sealed record ReleaseView(
+    string Name,
+    string Stable,
+    string? Canary,
+    double Weight,
+    ReleasePhase Phase,
+    long Revision,
+    IReadOnlyList<string> UserKey,
+    IReadOnlyList<SegmentView> Segments,
+    GuardView Guard)
+{
+    public static ReleaseView Of(ReleaseState state, GuardVerdict? verdict) => new(
+        state.Name,
+        state.Stable,
+        state.Canary,
+        state.Weight,
+        state.Phase,
+        state.Revision,
+        [.. state.UserKey.Select(k => k.ToString())],
+        [.. state.Segments.Select(s => new SegmentView(s.Name, s.Source.ToString(), s.Values, s.Version,
+            Active: !(state.SegmentsToCanaryBlocked && s.Version == state.Canary)))],
+        GuardView.Of(state, verdict));
+
+    /// <summary>The ETag of a state: its revision, quoted.</summary>
+    public static string ETagOf(ReleaseState state) => $"\"{state.Revision}\"";
+}
+
+/// <summary>A segment; <see cref="Active"/> is false while a rollback holds it off the canary.</summary>
+internal sealed record SegmentView(string Name, string Source, IReadOnlyList<string> Values, string Version, bool Active);
+
+/// <summary>The guard's thresholds and its latest verdict with the figures behind it.</summary>
+internal sealed record GuardView(
+    bool Enabled, int WindowSeconds, int MinRequests, double MaxErrorRate, double MaxErrorRateAboveStable, double MaxP99Ms,
+    VerdictKind? Verdict, string? Explanation, FiguresView? Canary, FiguresView? Stable)
+{
+    public static GuardView Of(ReleaseState state, GuardVerdict? verdict) => new(
+        state.Guard.Enabled, state.Guard.WindowSeconds, state.Guard.MinRequests, state.Guard.MaxErrorRate,
+        state.Guard.MaxErrorRateAboveStable, state.Guard.MaxP99Ms,
+        verdict?.Kind, verdict?.Explanation,
+        verdict is null ? null : FiguresView.Of(verdict.Canary),
+        verdict is null ? null : FiguresView.Of(verdict.Stable));
+}
+
+/// <summary>One version's figures over a window.</summary>
+internal sealed record FiguresView(long Requests, long ServerErrors, long TransportErrors, double ErrorRate, double P99Ms)
+{
+    public static FiguresView Of(WindowFigures figures) =>
+        new(figures.Requests, figures.ServerErrors, figures.TransportErrors, figures.ErrorRate, figures.P99Ms);
+}

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Canary.Router.State;
+
+/// <summary>One side of a change, as the decision log shows it.</summary>
+internal sealed record EventSide(string Stable, string? Canary, double Weight, ReleasePhase Phase, long Revision)
+{
+    public static EventSide Of(ReleaseState state) => new(state.Stable, state.Canary, state.Weight, state.Phase, state.Revision);
+}
+
+/// <summary>
+/// An entry of the decision log: when, who, what, before and after, why, and the measured figures behind an
+/// automatic decision. <see cref="Release"/> is null for router-wide events (a refused reload).
+/// </summary>
+internal sealed record DecisionEvent(
+    long Sequence, DateTimeOffset Time, string? Release, Actor Actor, string Action, string Code, string Reason,
+    EventSide? Before, EventSide? After, IReadOnlyDictionary<string, double>? Figures);
+
+/// <summary>
+/// The decision log: the latest <see cref="Capacity"/> events in memory for the admin API, and every event
+/// appended as a JSON line to a file beside the state file, for the record.
+/// </summary>
+internal sealed class DecisionLog(string path, TimeProvider time)
+{
+    public const int Capacity = 1000;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly Lock _gate = new();
+    private readonly Queue<DecisionEvent> _events = new();
+    private long _sequence;
+
+    public string Path { get; } = path;
+
+    public static JsonSerializerOptions JsonOptions => Json;
+
+    public void Record(ReleaseChange change) => Add(change.After.Name, change.Cause, EventSide.Of(change.Before), EventSide.Of(change.After), change.At);
+
+    public void Record(string? release, ChangeCause cause) => Add(release, cause, null, null, time.GetUtcNow());
+
+    /// <summary>Events of a release, and router-wide ones, oldest first.</summary>
+    public IReadOnlyList<DecisionEvent> For(string release)
+    {
+        lock (_gate)
+        {
+            return [.. _events.Where(e => e.Release is null || e.Release == release)];
+        }
+    }
+
+    private void Add(string? release, ChangeCause cause, EventSide? before, EventSide? after, DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            var entry = new DecisionEvent(++_sequence, at, release, cause.Actor, cause.Action, cause.Code, cause.Reason, before, after, cause.Figures);
+            _events.Enqueue(entry);
+            if (_events.Count > Capacity)
+            {
+                _events.Dequeue();
+            }
+
+            File.AppendAllText(Path, JsonSerializer.Serialize(entry, Json) + "\n");
+        }
+    }
+}
