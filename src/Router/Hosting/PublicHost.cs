@@ -19,6 +19,8 @@ internal static class PublicHost
         builder.Services.AddSingleton<GuardMonitor>();
         builder.Services.AddHostedService<GuardService>();
         builder.Services.AddSingleton<RequestRecorder>();
+        builder.Services.AddSingleton<ConfigReloader>();
+        builder.Services.AddHostedService<ConfigWatcher>();
         Telemetry.Add(builder.Services, hostOptions);
         var (routes, clusters) = YarpConfigBuilder.Build(core.Options);
         builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
