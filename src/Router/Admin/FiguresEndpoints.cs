@@ -8,7 +8,8 @@ internal static class FiguresEndpoints
     public const int DefaultSeconds = 5;
     public const int MaxSeconds = Configuration.OptionLimits.MaxGuardWindowSeconds;
 
-    public static void MapFiguresEndpoints(this RouteGroupBuilder admin) =>
+    public static RouteGroupBuilder MapFiguresEndpoints(this RouteGroupBuilder admin)
+    {
         admin.MapGet("/{name}/figures", (string name, int? seconds, RouterCore core) =>
             {
                 if (core.Store.Get(name) is not { } state)
@@ -34,6 +35,8 @@ internal static class FiguresEndpoints
             })
             .WithName("GetFigures").WithSummary("Per-version request rate, error rate and p99 over the last seconds (default 5).")
             .Produces<FiguresResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        return admin;
+    }
 }
 
 internal sealed record VersionFigures(double RequestsPerSecond, double ErrorRate, double P99Ms, long Requests);

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Canary.Router.Guard;
 using Canary.Router.Hosting;
 using Canary.Router.State;
 
@@ -16,16 +15,16 @@ internal static class ReleaseEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
-        admin.MapGet("/", (RouterCore core, GuardMonitor guard) =>
-                TypedResults.Ok(core.Store.All().Select(s => ReleaseView.Of(s, guard.Last(s.Name)))))
+        admin.MapGet("/", (RouterCore core, ReleaseViews views) =>
+                TypedResults.Ok(core.Store.All().Select(s => views.Of(s))))
             .WithName("ListReleases").WithSummary("Every release with its state and guard figures.");
 
-        admin.MapGet("/{name}", (string name, RouterCore core, GuardMonitor guard, HttpResponse response) =>
-                core.Store.Get(name) is { } state ? View(state, guard, response) : AdminProblems.UnknownRelease(name))
+        admin.MapGet("/{name}", (string name, RouterCore core, ReleaseViews views, HttpResponse response) =>
+                core.Store.Get(name) is { } state ? View(state, views, response) : AdminProblems.UnknownRelease(name))
             .WithName("GetRelease").WithSummary("One release; its revision is also the ETag.")
             .Produces<ReleaseView>().ProducesProblem(StatusCodes.Status404NotFound);
 
-        admin.MapPut("/{name}/weight", async (string name, HttpRequest request, RouterCore core, GuardMonitor guard) =>
+        admin.MapPut("/{name}/weight", async (string name, HttpRequest request, RouterCore core, ReleaseViews views) =>
             {
                 if (core.Store.Get(name) is null)
                 {
@@ -53,7 +52,7 @@ internal static class ReleaseEndpoints
                     return AdminProblems.Invalid("weight", $"must be between {Configuration.OptionLimits.MinWeight} and {Configuration.OptionLimits.MaxWeight}");
                 }
 
-                return Change(core, guard, request, name, s => ReleaseTransitions.SetWeight(s, weight),
+                return Change(core, views, request, name, s => ReleaseTransitions.SetWeight(s, weight),
                     new ChangeCause(Actor.Operator, "weight", "operator", $"operator set the weight to {weight}%"));
             })
             .WithName("SetWeight").WithSummary("Sets the percent of users on the canary (0..100, 0.01 resolution). Honours If-Match.")
@@ -79,16 +78,16 @@ internal static class ReleaseEndpoints
 
     /// <summary>A bodiless POST action: applies the transition, honouring If-Match.</summary>
     public static void MapAction(RouteGroupBuilder admin, string action, string name, string summary, Func<ReleaseState, Transition> transition, string reason) =>
-        admin.MapPost($"/{{name}}/{action}", (string name, HttpRequest request, RouterCore core, GuardMonitor guard) =>
+        admin.MapPost($"/{{name}}/{action}", (string name, HttpRequest request, RouterCore core, ReleaseViews views) =>
                 core.Store.Get(name) is null
                     ? AdminProblems.UnknownRelease(name)
-                    : Change(core, guard, request, name, transition, new ChangeCause(Actor.Operator, action, "operator", reason)))
+                    : Change(core, views, request, name, transition, new ChangeCause(Actor.Operator, action, "operator", reason)))
             .WithName(name).WithSummary(summary + " Honours If-Match.")
             .Produces<ReleaseView>().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
     /// <summary>Applies an operator's change through the store and answers with the new state, or the refusal.</summary>
-    public static IResult Change(RouterCore core, GuardMonitor guard, HttpRequest request, string name, Func<ReleaseState, Transition> transition, ChangeCause cause)
+    public static IResult Change(RouterCore core, ReleaseViews views, HttpRequest request, string name, Func<ReleaseState, Transition> transition, ChangeCause cause)
     {
         if (!IfMatch.TryParse(request, out var revision))
         {
@@ -99,17 +98,17 @@ internal static class ReleaseEndpoints
         return outcome switch
         {
             null => AdminProblems.UnknownRelease(name),
-            ({ } change, _) => View(change.After, guard, request.HttpContext.Response),
+            ({ } change, _) => View(change.After, views, request.HttpContext.Response),
             (_, { Kind: RefusalKind.StaleRevision } refusal) => AdminProblems.Problem(StatusCodes.Status412PreconditionFailed, "Precondition failed", refusal.Reason),
             (_, { } refusal) => AdminProblems.Problem(StatusCodes.Status409Conflict, "Conflict", refusal.Reason),
             _ => throw new InvalidOperationException("a transition neither applied nor refused"),
         };
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.Ok<ReleaseView> View(ReleaseState state, GuardMonitor guard, HttpResponse response)
+    private static Microsoft.AspNetCore.Http.HttpResults.Ok<ReleaseView> View(ReleaseState state, ReleaseViews views, HttpResponse response)
     {
         response.Headers.ETag = ReleaseView.ETagOf(state);
-        return TypedResults.Ok(ReleaseView.Of(state, guard.Last(state.Name)));
+        return TypedResults.Ok(views.Of(state));
     }
 }
 

@@ -13,9 +13,11 @@ internal sealed record ReleaseView(
     long Revision,
     IReadOnlyList<string> UserKey,
     IReadOnlyList<SegmentView> Segments,
-    GuardView Guard)
+    GuardView Guard,
+    StepsView? Steps,
+    IReadOnlyList<RouteView> Routes)
 {
-    public static ReleaseView Of(ReleaseState state, GuardVerdict? verdict) => new(
+    public static ReleaseView Of(ReleaseState state, GuardVerdict? verdict, StepsView? steps, IReadOnlyList<RouteView> routes) => new(
         state.Name,
         state.Stable,
         state.Canary,
@@ -25,7 +27,9 @@ internal sealed record ReleaseView(
         [.. state.UserKey.Select(k => k.ToString())],
         [.. state.Segments.Select(s => new SegmentView(s.Name, s.Source.ToString(), s.Values, s.Version,
             Active: !(state.SegmentsToCanaryBlocked && s.Version == state.Canary)))],
-        GuardView.Of(state, verdict));
+        GuardView.Of(state, verdict),
+        steps,
+        routes);
 
     /// <summary>The ETag of a state: its revision, quoted.</summary>
     public static string ETagOf(ReleaseState state) => $"\"{state.Revision}\"";
@@ -53,3 +57,12 @@ internal sealed record FiguresView(long Requests, long ServerErrors, long Transp
     public static FiguresView Of(WindowFigures figures) =>
         new(figures.Requests, figures.ServerErrors, figures.TransportErrors, figures.ErrorRate, figures.P99Ms);
 }
+
+/// <summary>Canary steps: where the release is, and when it will advance if the guard stays healthy.</summary>
+internal sealed record StepsView(int Current, int Count, double Weight, int HoldSeconds, string OnInconclusive, DateTimeOffset? HealthySince, DateTimeOffset? AdvancesAt, IReadOnlyList<Configuration.StepOptions> All);
+
+/// <summary>A route with each version's destinations.</summary>
+internal sealed record RouteView(string Name, string Path, IReadOnlyDictionary<string, IReadOnlyList<DestinationView>> Versions);
+
+/// <summary>A destination: its health as YARP sees it, whether it is draining, and its requests in flight.</summary>
+internal sealed record DestinationView(string Address, bool Draining, int InFlight, string ActiveHealth, string PassiveHealth);

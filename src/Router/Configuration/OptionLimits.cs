@@ -32,4 +32,12 @@ internal static class OptionLimits
     public const double MaxGuardMaxP99Ms = 600_000;
 
     public const int MinJwtSigningKeyBytes = 32;
+
+    public const string DefaultHealthPath = "/healthz";
+
+    public const int MinStepHoldSeconds = 0;
+    public const int MaxStepHoldSeconds = 7 * 24 * 3600;
+
+    public const int MinOutageHoldSeconds = 1;
+    public const int MaxOutageHoldSeconds = 300;
 }

@@ -148,6 +148,27 @@ internal static class RouterConfigReader
         var guardOptions = guard is null ? new GuardOptions() : ReadGuard(guard);
         guard?.Complete();
 
+        var steps = new List<StepOptions>();
+        foreach (var (element, path) in release.Items("Steps"))
+        {
+            var step = JsonSection.Open(element, path, problems);
+            if (step is not null)
+            {
+                steps.Add(new StepOptions(step.Number("Weight", -1), step.Integer("HoldSeconds", 0)));
+                step.Complete();
+            }
+        }
+
+        var onInconclusive = InconclusivePolicy.Hold;
+        if (release.String("OnInconclusive") is { } policy && !Enum.TryParse(policy, ignoreCase: true, out onInconclusive))
+        {
+            problems.Add(new ConfigProblem(release.PathOf("OnInconclusive"), $"\"{policy}\"", "must be Hold or Advance"));
+        }
+
+        var outage = release.Section("Outage");
+        var outageOptions = outage is null ? null : new OutageOptions(outage.Integer("HoldSeconds", 10));
+        outage?.Complete();
+
         var routes = new List<RouteOptions>();
         foreach (var (routeName, element, path) in release.Entries("Routes"))
         {
@@ -164,7 +185,11 @@ internal static class RouterConfigReader
             Name = name,
             Stable = release.String("Stable") ?? "",
             Canary = release.String("Canary"),
-            Weight = release.Number("Weight", 0),
+            Weight = release.Number("Weight", steps.Count > 0 ? steps[0].Weight : 0),
+            Steps = steps,
+            OnInconclusive = onInconclusive,
+            HealthPath = release.String("HealthPath", OptionLimits.DefaultHealthPath)!,
+            Outage = outageOptions,
             UserKey = userKeys,
             Segments = segments,
             Guard = guardOptions,

@@ -90,6 +90,17 @@ internal static partial class RouterConfigValidator
         }
 
         CheckSegments(release, path, hasAuthentication, problems);
+        CheckSteps(release, path, problems);
+        if (!release.HealthPath.StartsWith('/'))
+        {
+            problems.Add(new ConfigProblem($"{path}.HealthPath", Quote(release.HealthPath), "must start with '/'"));
+        }
+
+        if (release.Outage is { } outage)
+        {
+            CheckRange($"{path}.Outage.HoldSeconds", outage.HoldSeconds, OptionLimits.MinOutageHoldSeconds, OptionLimits.MaxOutageHoldSeconds, problems);
+        }
+
         CheckGuard(release.Guard, $"{path}.Guard", problems);
         foreach (var route in release.Routes)
         {
@@ -131,6 +142,40 @@ internal static partial class RouterConfigValidator
             {
                 problems.Add(new ConfigProblem($"{at}.Claim", Quote(segment.Source.Name), "claim segments need Router.Authentication"));
             }
+        }
+    }
+
+    private static void CheckSteps(ReleaseOptions release, string path, List<ConfigProblem> problems)
+    {
+        if (release.Steps.Count == 0)
+        {
+            return;
+        }
+
+        if (release.Canary is null)
+        {
+            problems.Add(new ConfigProblem($"{path}.Steps", null, "need a Canary version to step towards"));
+        }
+
+        if (release.Weight != release.Steps[0].Weight)
+        {
+            problems.Add(new ConfigProblem($"{path}.Weight", JsonSection.Describe(release.Weight), $"must be left out or equal the first step's weight ({JsonSection.Describe(release.Steps[0].Weight)})"));
+        }
+
+        for (var i = 0; i < release.Steps.Count; i++)
+        {
+            var step = release.Steps[i];
+            var at = $"{path}.Steps[{i}]";
+            if (step.Weight is <= OptionLimits.MinWeight or > OptionLimits.MaxWeight)
+            {
+                problems.Add(new ConfigProblem($"{at}.Weight", JsonSection.Describe(step.Weight), $"must be above {OptionLimits.MinWeight} and at most {OptionLimits.MaxWeight}"));
+            }
+            else if (i > 0 && step.Weight <= release.Steps[i - 1].Weight)
+            {
+                problems.Add(new ConfigProblem($"{at}.Weight", JsonSection.Describe(step.Weight), "must be above the previous step's weight"));
+            }
+
+            CheckRange($"{at}.HoldSeconds", step.HoldSeconds, OptionLimits.MinStepHoldSeconds, OptionLimits.MaxStepHoldSeconds, problems);
         }
     }
 

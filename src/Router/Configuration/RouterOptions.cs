@@ -64,6 +64,18 @@ internal sealed record ReleaseOptions
 
     public GuardOptions Guard { get; init; } = new();
 
+    /// <summary>Canary steps: advance while the guard stays healthy for each hold, promote after the last.</summary>
+    public IReadOnlyList<StepOptions> Steps { get; init; } = [];
+
+    /// <summary>What a step does while the guard's verdict is inconclusive (too little traffic).</summary>
+    public InconclusivePolicy OnInconclusive { get; init; } = InconclusivePolicy.Hold;
+
+    /// <summary>Probed on every destination of a version before a blue-green switch, unless its cluster has active health checks.</summary>
+    public string HealthPath { get; init; } = OptionLimits.DefaultHealthPath;
+
+    /// <summary>In-place deployments: idempotent requests wait for a restarting backend instead of failing.</summary>
+    public OutageOptions? Outage { get; init; }
+
     public IReadOnlyList<RouteOptions> Routes { get; init; } = [];
 
     /// <summary>Every version any route of the release can serve.</summary>
@@ -112,6 +124,19 @@ internal sealed record GuardOptions
     /// <summary>Canary's error rate may exceed stable's by at most this much before the guard blames the canary.</summary>
     public double MaxErrorRateAboveStable { get; init; } = OptionLimits.DefaultGuardMaxErrorRateAboveStable;
 }
+
+internal sealed record StepOptions(double Weight, int HoldSeconds);
+
+internal enum InconclusivePolicy
+{
+    /// <summary>Stay on the step until the guard has enough traffic to call it healthy.</summary>
+    Hold,
+
+    /// <summary>Count an inconclusive verdict as healthy (low-traffic releases).</summary>
+    Advance,
+}
+
+internal sealed record OutageOptions(int HoldSeconds);
 
 internal sealed record RouteOptions
 {

@@ -15,9 +15,20 @@ namespace Canary.Router.Guard;
 internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor> logger)
 {
     private readonly ConcurrentDictionary<string, GuardVerdict> _last = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StepProgress> _steps = new(StringComparer.Ordinal);
+    private readonly Lock _stepsGate = new();
 
     /// <summary>The latest verdict of a release, for the admin API and the dashboard.</summary>
     public GuardVerdict? Last(string release) => _last.GetValueOrDefault(release);
+
+    /// <summary>How far the current step has got, for the admin API.</summary>
+    public StepProgress? Step(string release)
+    {
+        lock (_stepsGate)
+        {
+            return _steps.TryGetValue(release, out var progress) ? progress : null;
+        }
+    }
 
     public void EvaluateAll()
     {
@@ -47,6 +58,7 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
 
         if (verdict.Kind != VerdictKind.Breach || !options.Enabled || state.Phase is ReleasePhase.RolledBack or ReleasePhase.Promoted)
         {
+            AdvanceSteps(state, verdict, options);
             return;
         }
 
@@ -56,6 +68,32 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
             // A new attempt at this canary starts from a clean window, not from the failures that ended this one.
             core.Windows.For(release, canary).Clear();
             LogRolledBack(logger, release, canary, change.After.Revision, verdict.Explanation);
+        }
+    }
+
+    private void AdvanceSteps(ReleaseState state, GuardVerdict verdict, GuardOptions options)
+    {
+        bool advance;
+        lock (_stepsGate)
+        {
+            (var progress, advance) = StepPolicy.Judge(state, _steps.TryGetValue(state.Name, out var known) ? known : null, verdict.Kind, core.Time.GetUtcNow());
+            _steps[state.Name] = progress;
+        }
+
+        if (!advance)
+        {
+            return;
+        }
+
+        var step = state.Steps[state.Step];
+        var last = state.Step == state.Steps.Count - 1;
+        var reason = last
+            ? $"step {state.Step + 1} of {state.Steps.Count} ({step.Weight}%) held healthy for {step.HoldSeconds}s: promoting the canary. {verdict.Explanation}"
+            : $"step {state.Step + 1} of {state.Steps.Count} ({step.Weight}%) held healthy for {step.HoldSeconds}s: advancing to {state.Steps[state.Step + 1].Weight}%. {verdict.Explanation}";
+        var cause = new ChangeCause(Actor.Steps, last ? "promote" : "step", verdict.Kind == VerdictKind.Healthy ? "healthy" : "inconclusive", reason, Figures(options, verdict));
+        if (core.Store.Apply(state.Name, s => ReleaseTransitions.AdvanceStep(s, state.Step), cause) is ({ } change, _))
+        {
+            LogAdvanced(logger, state.Name, change.After.Weight, change.After.Phase);
         }
     }
 
@@ -75,6 +113,9 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         ["maxErrorRateAboveStable"] = options.MaxErrorRateAboveStable,
         ["maxP99Ms"] = options.MaxP99Ms,
     };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Release {Release} advanced to {Weight}% ({Phase})")]
+    private static partial void LogAdvanced(ILogger logger, string release, double weight, ReleasePhase phase);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Guard rolled back release {Release} (canary {Canary}), revision {Revision}: {Explanation}")]
     private static partial void LogRolledBack(ILogger logger, string release, string canary, long revision, string explanation);

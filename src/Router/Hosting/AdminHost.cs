@@ -1,6 +1,8 @@
 using Canary.Router.Admin;
 using Canary.Router.Guard;
+using Canary.Router.Routing;
 using Prometheus;
+using Yarp.ReverseProxy;
 
 namespace Canary.Router.Hosting;
 
@@ -8,12 +10,15 @@ namespace Canary.Router.Hosting;
 internal static class AdminHost
 {
     /// <param name="core">The shared router state.</param>
-    /// <param name="guard">The public host's guard, whose verdicts the admin API reports.</param>
+    /// <param name="proxy">The public host's services: its guard and YARP's state, which the admin API reports and acts on.</param>
     /// <param name="key">The operator's key.</param>
-    public static WebApplication Build(RouterCore core, GuardMonitor guard, AdminKey key)
+    public static WebApplication Build(RouterCore core, IServiceProvider proxy, AdminKey key)
     {
         var builder = HostDefaults.CreateBuilder(core, core.Options.AdminUrls);
-        builder.Services.AddSingleton(guard);
+        builder.Services.AddSingleton(proxy.GetRequiredService<GuardMonitor>());
+        builder.Services.AddSingleton(proxy.GetRequiredService<IProxyStateLookup>());
+        builder.Services.AddSingleton<ReleaseViews>();
+        builder.Services.AddSingleton<VersionHealth>();
         builder.Services.AddSingleton(key);
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(json =>
@@ -27,7 +32,7 @@ internal static class AdminHost
         app.MapMetrics("/metrics", core.Metrics.Registry);
         app.MapOpenApi("/admin/{documentName}.json");
         app.MapDashboard();
-        app.MapReleaseEndpoints().MapFiguresEndpoints();
+        app.MapReleaseEndpoints().MapFiguresEndpoints().MapStrategyEndpoints();
         return app;
     }
 }

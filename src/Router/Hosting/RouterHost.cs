@@ -1,6 +1,5 @@
 using Canary.Router.Admin;
 using Canary.Router.Configuration;
-using Canary.Router.Guard;
 
 namespace Canary.Router.Hosting;
 
@@ -33,7 +32,7 @@ internal sealed class RouterHost : IAsyncDisposable
         var options = RouterConfigLoader.Load(configPath);
         var core = new RouterCore(options, configPath, hostOptions.Time);
         var publicApp = await PublicHost.BuildAsync(core, hostOptions);
-        var adminApp = AdminHost.Build(core, publicApp.Services.GetRequiredService<GuardMonitor>(), hostOptions.AdminKey ?? AdminKey.FromEnvironment());
+        var adminApp = AdminHost.Build(core, publicApp.Services, hostOptions.AdminKey ?? AdminKey.FromEnvironment());
         foreach (var warning in core.StartupWarnings)
         {
             publicApp.Logger.LogWarning("{Warning}", warning);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Canary.Router.Configuration;
 using Canary.Router.Hosting;
 using Canary.Router.Metrics;
 using Canary.Router.State;
@@ -17,6 +18,9 @@ namespace Canary.Router.Routing;
 internal sealed class CohortRoutingMiddleware(
     RequestDelegate next, RoutingTable table, AnonymousUsers anonymous, IProxyStateLookup lookup, RequestRecorder recorder, RouterCore core)
 {
+    /// <summary>How often a request waiting out an in-place restart tries the backend again.</summary>
+    public static readonly TimeSpan OutageRetryDelay = TimeSpan.FromMilliseconds(100);
+
     public Task InvokeAsync(HttpContext context)
     {
         var route = context.GetRouteModel();
@@ -42,37 +46,109 @@ internal sealed class CohortRoutingMiddleware(
             return Task.CompletedTask;
         }
 
+        ExcludeDraining(context, binding, state);
         context.Response.Headers[CanaryHeaders.Version] = target.HeaderValue;
         return core.Options.RecordRequests ? ForwardAsync(context, binding, route, state, target) : next(context);
     }
 
     private async Task ForwardAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target)
     {
-        var started = recorder.Start();
-        await next(context);
-        recorder.Record(context, binding, target, started);
+        await AttemptAsync(context, binding, target);
+        if (!NothingWasSent(context))
+        {
+            return;
+        }
 
         // A version that refused the connection never saw the request: an idempotent request without a body is
         // safe to send once to the other version, so a crashed canary (or stable) shows users no error.
-        if (!NothingWasSent(context) || !CanRetry(context)
-            || binding.Target((target.Version == state.Stable ? state.Canary : state.Stable) ?? target.Version) is not { } other
-            || ReferenceEquals(other, target))
+        var retryable = CanRetry(context);
+        var otherVersion = target.Version == state.Stable ? state.Canary : state.Stable;
+        if (retryable && otherVersion is not null && binding.Target(otherVersion) is { } other
+            && await RetryAsync(context, binding, route, state, other) && !NothingWasSent(context))
         {
             return;
         }
 
+        if (state.Outage is { } outage)
+        {
+            await RideOutOutageAsync(context, binding, route, state, target, outage, retryable);
+        }
+    }
+
+    /// <summary>
+    /// In-place deployments: the chosen version's only backend is restarting. Idempotent requests wait and retry
+    /// until it accepts connections again or the hold ends; others fail at once with 503 and Retry-After.
+    /// </summary>
+    private async Task RideOutOutageAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target, OutageOptions outage, bool retryable)
+    {
+        var deadline = core.Time.GetTimestamp() + (outage.HoldSeconds * core.Time.TimestampFrequency);
+        while (retryable && NothingWasSent(context) && core.Time.GetTimestamp() < deadline && !context.RequestAborted.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(OutageRetryDelay, core.Time, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // The client went away.
+            }
+
+            if (!await RetryAsync(context, binding, route, state, target))
+            {
+                return;
+            }
+        }
+
+        if (NothingWasSent(context))
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = outage.HoldSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    private async Task AttemptAsync(HttpContext context, RouteBinding binding, VersionTarget target)
+    {
+        var started = recorder.Start();
+        await next(context);
+        recorder.Record(context, binding, target, started);
+    }
+
+    /// <summary>Sends the request again, to <paramref name="target"/>, after an attempt that reached no backend.</summary>
+    private async Task<bool> RetryAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target)
+    {
         context.Features.Set<IForwarderErrorFeature>(null);
         context.Response.StatusCode = StatusCodes.Status200OK;
-        if (!Assign(context, route, other))
+        if (!Assign(context, route, target))
+        {
+            return false;
+        }
+
+        ExcludeDraining(context, binding, state);
+        context.Response.Headers[CanaryHeaders.Version] = target.HeaderValue;
+        Activity.Current?.SetTag("canary.version", target.Version).SetTag("canary.retried", true);
+        await AttemptAsync(context, binding, target);
+        return true;
+    }
+
+    /// <summary>Rolling updates: a draining destination gets no new requests (its in-flight ones finish).</summary>
+    private static void ExcludeDraining(HttpContext context, RouteBinding binding, ReleaseState state)
+    {
+        if (state.Draining.Count == 0)
         {
             return;
         }
 
-        context.Response.Headers[CanaryHeaders.Version] = other.HeaderValue;
-        Activity.Current?.SetTag("canary.version", other.Version).SetTag("canary.retried_from", target.Version);
-        started = recorder.Start();
-        await next(context);
-        recorder.Record(context, binding, other, started);
+        var feature = context.GetReverseProxyFeature();
+        var kept = new List<DestinationState>(feature.AvailableDestinations.Count);
+        foreach (var destination in feature.AvailableDestinations)
+        {
+            if (!DrainAddresses.IsDraining(state, binding.RouteName, destination.Model.Config.Address))
+            {
+                kept.Add(destination);
+            }
+        }
+
+        feature.AvailableDestinations = kept;
     }
 
     private bool Assign(HttpContext context, RouteModel route, VersionTarget target)

@@ -15,6 +15,9 @@ internal enum ReleasePhase
     /// <summary>The canary became the stable version.</summary>
     Promoted,
 
+    /// <summary>Blue-green: every user was moved to the other version at once; the previous one stays warm as the canary.</summary>
+    Switched,
+
     /// <summary>Users were moved back to stable, by an operator or the guard; stays until an operator acts.</summary>
     RolledBack,
 }

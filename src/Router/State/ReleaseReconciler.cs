@@ -20,7 +20,17 @@ internal static class ReleaseReconciler
             return ReleaseState.FromOptions(options) with { Revision = (current?.Revision ?? 0) + 1 };
         }
 
-        var next = current with { UserKey = options.UserKey, Segments = options.Segments, Guard = options.Guard, Origin = origin };
+        var next = current with
+        {
+            UserKey = options.UserKey,
+            Segments = options.Segments,
+            Guard = options.Guard,
+            Steps = options.Steps,
+            OnInconclusive = options.OnInconclusive,
+            Outage = options.Outage,
+            Origin = origin,
+            Step = current.Step >= options.Steps.Count ? options.Steps.Count - 1 : current.Step,
+        };
         var weightEdited = current.Origin.Weight != options.Weight;
         return weightEdited && current.Canary is not null && current.Phase != ReleasePhase.Promoted
             ? next with { CanaryBuckets = ReleaseState.ToBuckets(options.Weight) }

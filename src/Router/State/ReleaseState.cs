@@ -29,6 +29,18 @@ internal sealed record ReleaseState
 
     public GuardOptions Guard { get; init; } = new();
 
+    /// <summary>The canary steps of router.json; <see cref="Step"/> is the current one, -1 when none is running.</summary>
+    public IReadOnlyList<StepOptions> Steps { get; init; } = [];
+
+    public int Step { get; init; } = -1;
+
+    public InconclusivePolicy OnInconclusive { get; init; } = InconclusivePolicy.Hold;
+
+    public OutageOptions? Outage { get; init; }
+
+    /// <summary>Destinations taking no new requests (rolling updates), by route and address.</summary>
+    public IReadOnlyList<DrainedDestination> Draining { get; init; } = [];
+
     /// <summary>What router.json said when this state was derived from it: how a reload or a restart tells an edit of the file from an operator's change.</summary>
     public ReleaseOrigin Origin { get; init; } = new(null, null, 0);
 
@@ -47,6 +59,10 @@ internal sealed record ReleaseState
     {
         Guard = options.Guard,
         Origin = ReleaseOrigin.Of(options),
+        Steps = options.Steps,
+        Step = options.Steps.Count > 0 && options.Canary is not null ? 0 : -1,
+        OnInconclusive = options.OnInconclusive,
+        Outage = options.Outage,
         Name = options.Name,
         Stable = options.Stable,
         Canary = options.Canary,
@@ -57,6 +73,9 @@ internal sealed record ReleaseState
         Segments = options.Segments,
     };
 }
+
+/// <summary>A destination of one route that takes no new requests.</summary>
+internal sealed record DrainedDestination(string Route, string Address);
 
 /// <summary>The versions and weight router.json named for a release.</summary>
 internal sealed record ReleaseOrigin(string? Stable, string? Canary, double Weight)

@@ -36,18 +36,68 @@ internal static class ReleaseTransitions
             return Transition.Refuse($"release '{state.Name}' has no canary version to send users to");
         }
 
-        var buckets = ReleaseState.ToBuckets(weightPercent);
+        // A manual weight on a stepped release holds the steps: the operator has taken over until they resume.
+        var holdSteps = state.Phase == ReleasePhase.Paused || (state.Step >= 0 && state.Phase == ReleasePhase.Progressing);
         return Transition.To(state with
         {
-            CanaryBuckets = buckets,
-            Phase = state.Phase == ReleasePhase.Paused ? ReleasePhase.Paused : ReleasePhase.Progressing,
+            CanaryBuckets = ReleaseState.ToBuckets(weightPercent),
+            Phase = holdSteps ? ReleasePhase.Paused : ReleasePhase.Progressing,
         });
     }
+
+    public static Transition Pause(ReleaseState state) => state.Phase == ReleasePhase.Progressing
+        ? Transition.To(state with { Phase = ReleasePhase.Paused })
+        : Transition.Refuse($"release '{state.Name}' is {state.Phase}; only a progressing release can be paused");
+
+    /// <summary>Continues a paused release; a rolled-back release with steps starts them over from the first.</summary>
+    public static Transition Resume(ReleaseState state) => state switch
+    {
+        { Phase: ReleasePhase.Paused } => Transition.To(state with { Phase = ReleasePhase.Progressing }),
+        { Phase: ReleasePhase.RolledBack, Canary: not null, Steps.Count: > 0 } => Transition.To(state with
+        {
+            Phase = ReleasePhase.Progressing,
+            Step = 0,
+            CanaryBuckets = ReleaseState.ToBuckets(state.Steps[0].Weight),
+        }),
+        _ => Transition.Refuse($"release '{state.Name}' is {state.Phase}; only a paused release (or a rolled-back one with steps) can be resumed"),
+    };
+
+    /// <summary>The next canary step, or promotion after the last; only from the step the caller judged.</summary>
+    public static Transition AdvanceStep(ReleaseState state, int judgedStep)
+    {
+        if (state.Phase != ReleasePhase.Progressing || state.Step != judgedStep || state.Step < 0)
+        {
+            return Transition.Refuse($"release '{state.Name}' changed since the step was judged");
+        }
+
+        var next = state.Step + 1;
+        return next < state.Steps.Count
+            ? Transition.To(state with { Step = next, CanaryBuckets = ReleaseState.ToBuckets(state.Steps[next].Weight) })
+            : Promote(state);
+    }
+
+    /// <summary>
+    /// Blue-green: every user to the other version in one change. The previous stable stays configured as the
+    /// canary at weight 0, warm, so switching back is just as instant.
+    /// </summary>
+    public static Transition Switch(ReleaseState state) => state.Canary is null
+        ? Transition.Refuse($"release '{state.Name}' has no other version to switch to")
+        : Transition.To(state with { Stable = state.Canary, Canary = state.Stable, CanaryBuckets = 0, Phase = ReleasePhase.Switched, Step = -1 });
+
+    public static Transition Drain(ReleaseState state, DrainedDestination destination) =>
+        state.Draining.Contains(destination)
+            ? Transition.Refuse($"{destination.Address} of route '{destination.Route}' is already draining")
+            : Transition.To(state with { Draining = [.. state.Draining, destination] });
+
+    public static Transition Undrain(ReleaseState state, DrainedDestination destination) =>
+        state.Draining.Contains(destination)
+            ? Transition.To(state with { Draining = [.. state.Draining.Where(d => d != destination)] })
+            : Transition.Refuse($"{destination.Address} of route '{destination.Route}' is not draining");
 
     /// <summary>The canary becomes stable and serves everyone.</summary>
     public static Transition Promote(ReleaseState state) => state.Canary is null
         ? Transition.Refuse($"release '{state.Name}' has no canary version to promote")
-        : Transition.To(state with { Stable = state.Canary, Canary = null, CanaryBuckets = 0, Phase = ReleasePhase.Promoted });
+        : Transition.To(state with { Stable = state.Canary, Canary = null, CanaryBuckets = 0, Phase = ReleasePhase.Promoted, Step = -1 });
 
     /// <summary>
     /// The guard's rollback: only of the canary it judged, and only once (a verdict racing an operator's change,

@@ -72,11 +72,12 @@ internal sealed class StateFile(string path)
     /// <summary>One release as persisted.</summary>
     internal sealed record Entry(
         string Stable, string? Canary, double Weight, ReleasePhase Phase, long Revision,
-        string? OriginStable, string? OriginCanary, double OriginWeight)
+        string? OriginStable, string? OriginCanary, double OriginWeight,
+        int Step = -1, IReadOnlyList<DrainedDestination>? Draining = null)
     {
         public static Entry Of(ReleaseState state) => new(
             state.Stable, state.Canary, state.Weight, state.Phase, state.Revision,
-            state.Origin.Stable, state.Origin.Canary, state.Origin.Weight);
+            state.Origin.Stable, state.Origin.Canary, state.Origin.Weight, state.Step, state.Draining);
 
         /// <summary>
         /// The persisted runtime fields over the state router.json gives, when the persisted origin names the same
@@ -94,6 +95,8 @@ internal sealed class StateFile(string path)
                     Phase = Phase,
                     Revision = Revision,
                     Origin = origin,
+                    Step = Step < fromConfig.Steps.Count ? Step : fromConfig.Steps.Count - 1,
+                    Draining = Draining ?? [],
                 }
                 : null;
         }
