@@ -26,7 +26,7 @@ internal sealed record ReleaseView(
         state.Revision,
         [.. state.UserKey.Select(k => k.ToString())],
         [.. state.Segments.Select(s => new SegmentView(s.Name, s.Source.ToString(), s.Values, s.Version,
-            Active: !(state.SegmentsToCanaryBlocked && s.Version == state.Canary)))],
+            Active: state.IsActive(s)))],
         GuardView.Of(state, verdict),
         steps,
         routes);

@@ -37,7 +37,7 @@ internal sealed class JsonSection
             return new JsonSection(element, path, problems);
         }
 
-        problems.Add(new ConfigProblem(path, Describe(element), "must be an object"));
+        problems.Add(new ConfigProblem(path.Length == 0 ? "(the whole file)" : path, Describe(element), "must be an object"));
         return null;
     }
 
@@ -56,7 +56,8 @@ internal sealed class JsonSection
         return false;
     }
 
-    public string PathOf(string key) => $"{Path}.{key}";
+    /// <summary>A key's path as operators read it: <c>Router.Releases.shop.Weight</c> (the root has an empty path).</summary>
+    public string PathOf(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
 
     public string? String(string key, string? fallback = null)
     {

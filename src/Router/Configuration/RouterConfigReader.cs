@@ -41,7 +41,7 @@ internal static class RouterConfigReader
 
         using (document)
         {
-            var root = JsonSection.Open(document.RootElement, "$", problems);
+            var root = JsonSection.Open(document.RootElement, "", problems);
             var router = root?.Section("Router");
             root?.Complete();
             if (router is null)
@@ -90,7 +90,7 @@ internal static class RouterConfigReader
             var section = JsonSection.Open(element, path, problems);
             if (section is not null)
             {
-                releases.Add(ReadRelease(name, section, problems));
+                releases.Add(ReadRelease(name, section, jwt is not null, problems));
                 section.Complete();
             }
         }
@@ -112,36 +112,45 @@ internal static class RouterConfigReader
         };
     }
 
-    private static ReleaseOptions ReadRelease(string name, JsonSection release, List<ConfigProblem> problems)
+    private static ReleaseOptions ReadRelease(string name, JsonSection release, bool hasAuthentication, List<ConfigProblem> problems)
     {
         var userKeys = new List<UserKeySource>();
-        var keys = release.Strings("UserKey");
-        for (var i = 0; i < keys.Count; i++)
+        foreach (var (element, path) in release.Items("UserKey"))
         {
-            if (TryParseSource(keys[i], out var source))
+            if (element.ValueKind != JsonValueKind.String)
             {
-                userKeys.Add(source);
+                problems.Add(new ConfigProblem(path, JsonSection.Describe(element), "must be a string"));
+            }
+            else if (!TryParseSource(element.GetString()!, out var source))
+            {
+                problems.Add(new ConfigProblem(path, JsonSection.Describe(element), "must be header:NAME, cookie:NAME, query:NAME or claim:TYPE"));
+            }
+            else if (source.Kind == RequestValueKind.Claim && !hasAuthentication)
+            {
+                problems.Add(new ConfigProblem(path, JsonSection.Describe(element), "claim keys need Router.Authentication"));
             }
             else
             {
-                problems.Add(new ConfigProblem($"{release.PathOf("UserKey")}[{i}]", $"\"{keys[i]}\"",
-                    "must be header:NAME, cookie:NAME, query:NAME or claim:TYPE"));
+                userKeys.Add(source);
             }
         }
 
         var segments = new List<SegmentOptions>();
+        var index = 0;
         foreach (var (element, path) in release.Items("Segments"))
         {
             var segment = JsonSection.Open(element, path, problems);
             if (segment is not null)
             {
-                var read = ReadSegment(segment, problems);
+                var read = ReadSegment(segment, index, hasAuthentication, problems);
                 segment.Complete();
                 if (read is not null)
                 {
                     segments.Add(read);
                 }
             }
+
+            index++;
         }
 
         var guard = release.Section("Guard");
@@ -197,7 +206,7 @@ internal static class RouterConfigReader
         };
     }
 
-    private static SegmentOptions? ReadSegment(JsonSection segment, List<ConfigProblem> problems)
+    private static SegmentOptions? ReadSegment(JsonSection segment, int index, bool hasAuthentication, List<ConfigProblem> problems)
     {
         var name = segment.String("Name") ?? "";
         var version = segment.String("Version") ?? "";
@@ -219,7 +228,12 @@ internal static class RouterConfigReader
             return null;
         }
 
-        return new SegmentOptions { Name = name, Source = sources[0], Values = values, Version = version };
+        if (sources[0].Kind == RequestValueKind.Claim && !hasAuthentication)
+        {
+            problems.Add(new ConfigProblem(segment.PathOf("Claim"), $"\"{sources[0].Name}\"", "claim segments need Router.Authentication"));
+        }
+
+        return new SegmentOptions { Name = name, Source = sources[0], Values = values, Version = version, Index = index };
     }
 
     private static GuardOptions ReadGuard(JsonSection guard) => new()
@@ -267,6 +281,7 @@ internal static class RouterConfigReader
                     if (item.ValueKind == JsonValueKind.String)
                     {
                         destinations[$"d{index}"] = new DestinationConfig { Address = item.GetString()! };
+                        CheckAddress($"{path}[{index}]", item.GetString()!, problems);
                     }
                     else
                     {
@@ -281,6 +296,11 @@ internal static class RouterConfigReader
                 try
                 {
                     var cluster = element.Deserialize<ClusterConfig>(ClusterJson)!;
+                    foreach (var (id, destination) in cluster.Destinations ?? new Dictionary<string, DestinationConfig>())
+                    {
+                        CheckAddress($"{path}.Destinations.{id}.Address", destination.Address, problems);
+                    }
+
                     return cluster with { ClusterId = clusterId };
                 }
                 catch (JsonException e)
@@ -292,6 +312,14 @@ internal static class RouterConfigReader
             default:
                 problems.Add(new ConfigProblem(path, JsonSection.Describe(element), "must be a list of addresses or a YARP cluster object"));
                 return null;
+        }
+    }
+
+    private static void CheckAddress(string path, string? address, List<ConfigProblem> problems)
+    {
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            problems.Add(new ConfigProblem(path, $"\"{address}\"", "must be an absolute http:// or https:// address"));
         }
     }
 

@@ -34,11 +34,11 @@ internal static partial class RouterConfigValidator
         var routeKeys = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var release in options.Releases)
         {
-            CheckRelease(release, options.Authentication is not null, routeKeys, problems);
+            CheckRelease(release, routeKeys, problems);
         }
     }
 
-    private static void CheckRelease(ReleaseOptions release, bool hasAuthentication, Dictionary<string, string> routeKeys, List<ConfigProblem> problems)
+    private static void CheckRelease(ReleaseOptions release, Dictionary<string, string> routeKeys, List<ConfigProblem> problems)
     {
         var path = $"Router.Releases.{release.Name}";
         if (!Name().IsMatch(release.Name))
@@ -81,15 +81,7 @@ internal static partial class RouterConfigValidator
             problems.Add(new ConfigProblem($"{path}.Weight", JsonSection.Describe(release.Weight), "needs a Canary version to send users to"));
         }
 
-        for (var i = 0; i < release.UserKey.Count; i++)
-        {
-            if (release.UserKey[i].Kind == RequestValueKind.Claim && !hasAuthentication)
-            {
-                problems.Add(new ConfigProblem($"{path}.UserKey[{i}]", Quote(release.UserKey[i].ToString()), "claim keys need Router.Authentication"));
-            }
-        }
-
-        CheckSegments(release, path, hasAuthentication, problems);
+        CheckSegments(release, path, problems);
         CheckSteps(release, path, problems);
         if (!release.HealthPath.StartsWith('/'))
         {
@@ -108,13 +100,12 @@ internal static partial class RouterConfigValidator
         }
     }
 
-    private static void CheckSegments(ReleaseOptions release, string path, bool hasAuthentication, List<ConfigProblem> problems)
+    private static void CheckSegments(ReleaseOptions release, string path, List<ConfigProblem> problems)
     {
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < release.Segments.Count; i++)
+        foreach (var segment in release.Segments)
         {
-            var segment = release.Segments[i];
-            var at = $"{path}.Segments[{i}]";
+            var at = $"{path}.Segments[{segment.Index}]";
             if (string.IsNullOrWhiteSpace(segment.Name))
             {
                 problems.Add(new ConfigProblem($"{at}.Name", null, "is required"));
@@ -136,11 +127,6 @@ internal static partial class RouterConfigValidator
             else
             {
                 CheckVersionServed(release, $"{at}.Version", segment.Version, problems);
-            }
-
-            if (segment.Source.Kind == RequestValueKind.Claim && !hasAuthentication)
-            {
-                problems.Add(new ConfigProblem($"{at}.Claim", Quote(segment.Source.Name), "claim segments need Router.Authentication"));
             }
         }
     }
@@ -219,18 +205,10 @@ internal static partial class RouterConfigValidator
                 problems.Add(new ConfigProblem(at, null, "version names use letters, digits, '-', '_' and '.' only"));
             }
 
+            // Addresses are checked by the reader, which knows how the file wrote them (a list, or a cluster object).
             if (cluster.Destinations is null || cluster.Destinations.Count == 0)
             {
                 problems.Add(new ConfigProblem(at, null, "must list at least one destination address"));
-                continue;
-            }
-
-            foreach (var (id, destination) in cluster.Destinations)
-            {
-                if (!Uri.TryCreate(destination.Address, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-                {
-                    problems.Add(new ConfigProblem($"{at}.{id}", Quote(destination.Address), "must be an absolute http:// or https:// address"));
-                }
             }
         }
     }

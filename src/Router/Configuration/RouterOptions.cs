@@ -106,6 +106,9 @@ internal sealed record SegmentOptions
     public IReadOnlyList<string> Values { get; init; } = [];
 
     public required string Version { get; init; }
+
+    /// <summary>Its position in router.json's Segments list, so problems name the entry as written.</summary>
+    public int Index { get; init; }
 }
 
 /// <summary>Thresholds the guard applies per release. Defaults and ranges: <see cref="OptionLimits"/>.</summary>

@@ -33,10 +33,16 @@ internal static class CookieKey
         var created = RandomNumberGenerator.GetBytes(KeyBytes);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, Convert.ToBase64String(created));
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            // Owner-only from the moment the file exists.
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var writer = new StreamWriter(temporary, options))
+        {
+            writer.Write(Convert.ToBase64String(created));
         }
 
         File.Move(temporary, path, overwrite: true);

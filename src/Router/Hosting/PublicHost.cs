@@ -5,6 +5,7 @@ using Canary.Router.Metrics;
 using Canary.Router.Routing;
 using Microsoft.IdentityModel.Tokens;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Transforms;
 
 namespace Canary.Router.Hosting;
 
@@ -23,7 +24,8 @@ internal static class PublicHost
         builder.Services.AddHostedService<ConfigWatcher>();
         Telemetry.Add(builder.Services, hostOptions);
         var (routes, clusters) = YarpConfigBuilder.Build(core.Options);
-        builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
+        builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters)
+            .AddTransforms(transforms => transforms.AddResponseTransform(CanaryHeaders.KeepRoutersVersion));
         var jwt = core.Options.Authentication;
         if (jwt is not null)
         {
@@ -31,7 +33,16 @@ internal static class PublicHost
         }
 
         var app = builder.Build();
-        await YarpConfigChecker.CheckAsync(app.Services.GetRequiredService<IConfigValidator>(), core.Options, core.ConfigPath);
+        try
+        {
+            await YarpConfigChecker.CheckAsync(app.Services.GetRequiredService<IConfigValidator>(), core.Options, core.ConfigPath);
+        }
+        catch (ConfigException)
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         if (jwt is not null)
         {
             app.UseAuthentication();

@@ -31,7 +31,17 @@ internal sealed class RouterHost : IAsyncDisposable
         hostOptions ??= new RouterHostOptions();
         var options = RouterConfigLoader.Load(configPath);
         var core = new RouterCore(options, configPath, hostOptions.Time);
-        var publicApp = await PublicHost.BuildAsync(core, hostOptions);
+        WebApplication publicApp;
+        try
+        {
+            publicApp = await PublicHost.BuildAsync(core, hostOptions);
+        }
+        catch
+        {
+            core.Dispose();
+            throw;
+        }
+
         var adminApp = AdminHost.Build(core, publicApp.Services, hostOptions.AdminKey ?? AdminKey.FromEnvironment());
         foreach (var warning in core.StartupWarnings)
         {

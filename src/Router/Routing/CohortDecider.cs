@@ -17,12 +17,7 @@ internal static class CohortDecider
         for (var i = 0; i < segments.Count; i++)
         {
             var segment = segments[i];
-            if (state.SegmentsToCanaryBlocked && segment.Version == state.Canary)
-            {
-                continue;
-            }
-
-            if (RequestValues.AnyIn(context, segment.Source, segment.Values))
+            if (state.IsActive(segment) && RequestValues.AnyIn(context, segment.Source, segment.Values))
             {
                 decision = new CohortDecision(segment.Version, CohortReason.Segment, segment.Name);
                 return true;

@@ -33,7 +33,9 @@ internal sealed class CohortRoutingMiddleware(
         var state = binding.Slot.Current;
         if (!CohortDecider.TryMatchSegment(state, context, out var decision))
         {
-            var key = state.NeedsBucket ? KeyOf(context, state) : default;
+            // Every user of a release with a canary gets a key (an anonymous cookie at worst), even at 0% or 100%,
+            // so the weight can move later without moving anyone who should stay.
+            var key = state.Canary is not null ? KeyOf(context, state) : default;
             decision = CohortDecider.ByWeight(state, key);
         }
 

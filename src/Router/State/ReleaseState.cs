@@ -46,11 +46,17 @@ internal sealed record ReleaseState
 
     public double Weight => CanaryBuckets / 100.0;
 
-    /// <summary>Whether a user's bucket matters at all: only between 0% and 100%.</summary>
-    public bool NeedsBucket => Canary is not null && CanaryBuckets is > 0 and < BucketCount;
 
-    /// <summary>After a rollback, segments that sent users to the canary stop doing so until an operator acts.</summary>
-    public bool SegmentsToCanaryBlocked => Phase == ReleasePhase.RolledBack;
+    /// <summary>
+    /// Whether a segment still sends users to its version: after a rollback, segments to the canary stop until an
+    /// operator acts; after a promotion, only segments to the new stable remain, so it really serves everyone.
+    /// </summary>
+    public bool IsActive(SegmentOptions segment) => Phase switch
+    {
+        ReleasePhase.RolledBack => segment.Version != Canary,
+        ReleasePhase.Promoted => segment.Version == Stable,
+        _ => true,
+    };
 
     public static int ToBuckets(double weightPercent) =>
         (int)Math.Clamp(Math.Round(weightPercent * 100, MidpointRounding.AwayFromZero), 0, BucketCount);
