@@ -530,6 +530,77 @@ public sealed class RouterConfigValidatorTests
     }
 
     [Fact]
+    public void Parse_ReleaseAndVersionNamesWithForbiddenCharacters_Refused()
+    {
+        var problems = Problems(Edit(r =>
+        {
+            var releases = r["Releases"]!.AsObject();
+            var shop = releases["shop"]!;
+            releases.Remove("shop");
+            releases["sh/op"] = shop;
+            var versions = shop["Routes"]!["api"]!["Versions"]!.AsObject();
+            versions["v 3"] = new JsonArray("http://127.0.0.1:5003");
+        }));
+
+        AssertProblem(problems, "Router.Releases.sh/op", "release names use letters");
+        AssertProblem(problems, "Router.Releases.sh/op.Routes.api.Versions.v 3", "version names use letters");
+    }
+
+    [Fact]
+    public void Parse_EmptyStateFile_Refused()
+    {
+        var problems = Problems(Edit(r => r["StateFile"] = " "));
+
+        AssertProblem(problems, "Router.StateFile", "must name a file");
+    }
+
+    [Theory]
+    [InlineData("Name", "canary uid", "must be a cookie token")]
+    [InlineData("Name", "uid;", "must be a cookie token")]
+    [InlineData("MaxAgeDays", 0, "between 1 and 3650")]
+    [InlineData("MaxAgeDays", 3651, "between 1 and 3650")]
+    public void Parse_BadAnonymousCookie_Refused(string key, object value, string why)
+    {
+        var problems = Problems(Edit(r => r["Cookie"] = new JsonObject { [key] = JsonValue.Create(value) }));
+
+        AssertProblem(problems, $"Router.Cookie.{key}", why);
+    }
+
+    [Fact]
+    public void Parse_AnonymousCookieSettings_Accepted()
+    {
+        var options = RouterConfigLoader.Parse(Edit(r => r["Cookie"] = JsonNode.Parse("""{ "Name": "shop_uid", "MaxAgeDays": 30 }""")), "test");
+
+        Assert.Equal(new AnonymousCookieOptions { Name = "shop_uid", MaxAgeDays = 30 }, options.Cookie);
+    }
+
+    [Fact]
+    public void Parse_AuthenticationWithoutAuthorityOrKey_Refused()
+    {
+        var problems = Problems(Edit(r => r["Authentication"] = new JsonObject { ["Audience"] = "shop" }));
+
+        AssertProblem(problems, "Router.Authentication", "needs Authority or SigningKey");
+    }
+
+    [Fact]
+    public void Parse_ShortSigningKey_RefusedWithoutEchoingIt()
+    {
+        var problems = Problems(Edit(r => r["Authentication"] = new JsonObject { ["SigningKey"] = "s3cret-but-short" }));
+
+        var problem = AssertProblem(problems, "Router.Authentication.SigningKey", "at least 32 bytes");
+        Assert.DoesNotContain(problems, p => p.ToString().Contains("s3cret", StringComparison.Ordinal));
+        Assert.Equal("(hidden)", problem.Value);
+    }
+
+    [Fact]
+    public void Parse_AuthorityNotAUrl_Refused()
+    {
+        var problems = Problems(Edit(r => r["Authentication"] = new JsonObject { ["Authority"] = "login" }));
+
+        AssertProblem(problems, "Router.Authentication.Authority", "absolute URL");
+    }
+
+    [Fact]
     public void Parse_YarpClusterObjectAsVersion_Accepted()
     {
         var options = RouterConfigLoader.Parse(Edit(r => r["Releases"]!["shop"]!["Routes"]!["api"]!["Versions"]!["v1"] = JsonNode.Parse("""
