@@ -49,10 +49,9 @@ internal sealed class RouterRig : IAsyncDisposable
 
     /// <param name="weight">The canary's percent in router.json.</param>
     /// <param name="canaryUnreachable">v2 of both routes points at a closed port instead of a backend.</param>
-    /// <param name="folder">Where router.json and the state go; a new temporary folder when null.</param>
-    public static async Task<RouterRig> StartAsync(double weight, bool canaryUnreachable = false, string? folder = null)
+    public static async Task<RouterRig> StartAsync(double weight, bool canaryUnreachable = false)
     {
-        folder ??= Directory.CreateTempSubdirectory("canary-router-").FullName;
+        var folder = Directory.CreateTempSubdirectory("canary-router-").FullName;
         var backends = new List<TestBackend>();
         try
         {
@@ -78,6 +77,8 @@ internal sealed class RouterRig : IAsyncDisposable
             {
                 await backend.DisposeAsync();
             }
+
+            Directory.Delete(folder, recursive: true);
 
             throw;
         }
