@@ -12,7 +12,8 @@ internal sealed record BackendReply(string Version, string Route, string Path);
 /// <summary>
 /// A real Kestrel backend on 127.0.0.1 and a free port. It answers any path with a <see cref="BackendReply"/> and an
 /// <c>X-Backend-Version</c> header, so a test can tell which version really served a request. <c>?status=NNN</c>
-/// makes it answer with that status code.
+/// makes it answer with that status code, <c>?canary-header=VALUE</c> adds its own <c>X-Canary-Version</c> (as a backend
+/// behind another router would).
 /// </summary>
 internal sealed class TestBackend : IAsyncDisposable
 {
@@ -72,6 +73,11 @@ internal sealed class TestBackend : IAsyncDisposable
         if (int.TryParse(context.Request.Query["status"], NumberStyles.None, CultureInfo.InvariantCulture, out var status))
         {
             context.Response.StatusCode = status;
+        }
+
+        if (context.Request.Query["canary-header"] is [{ } own])
+        {
+            context.Response.Headers["X-Canary-Version"] = own;
         }
 
         return context.Response.WriteAsJsonAsync(new BackendReply(Version, Route, context.Request.Path.Value ?? ""));
