@@ -115,7 +115,10 @@ internal static class RouterConfigReader
     private static ReleaseOptions ReadRelease(string name, JsonSection release, bool hasAuthentication, List<ConfigProblem> problems)
     {
         var userKeys = new List<UserKeySource>();
-        foreach (var (element, path) in release.Items("UserKey"))
+        var keys = release.TryGet("UserKey", out var single) && single.ValueKind == JsonValueKind.String
+            ? [(single, release.PathOf("UserKey"))] // One key, written as a plain string.
+            : release.Items("UserKey");
+        foreach (var (element, path) in keys)
         {
             if (element.ValueKind != JsonValueKind.String)
             {

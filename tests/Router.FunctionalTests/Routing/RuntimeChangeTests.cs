@@ -68,7 +68,7 @@ public sealed class RuntimeChangeTests : IAsyncLifetime
 
     private void Apply(Func<ReleaseState, Transition> transition)
     {
-        var result = _rig.Host.Core.Store.Apply(RouterRig.Release, transition);
+        var result = _rig.Host.Core.Store.Apply(RouterRig.Release, transition, new ChangeCause(Actor.Operator, "test", "operator", "a test changed it"));
         Assert.NotNull(result);
         Assert.Null(result.Value.Refusal);
     }

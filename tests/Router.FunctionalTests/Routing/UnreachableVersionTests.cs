@@ -12,15 +12,32 @@ public sealed class UnreachableVersionTests : IAsyncLifetime
     public async Task DisposeAsync() => await _rig.DisposeAsync();
 
     [Fact]
-    public async Task UserForcedToUnreachableVersion_502WithVersionHeader()
+    public async Task Get_ForcedToRefusingVersion_RetriedOnceOnStable()
     {
         foreach (var path in new[] { "/api/version", "/" })
         {
             var reply = await _rig.GetAsync(path, "alice", headers: ("X-Beta", "true"));
 
-            Assert.Equal(HttpStatusCode.BadGateway, reply.Status);
-            Assert.Equal("v2", reply.CanaryVersion);
+            Assert.Equal(HttpStatusCode.OK, reply.Status);
+            Assert.Equal("v1", reply.CanaryVersion);
+            Assert.Equal("v1", reply.Body!.Version);
         }
+    }
+
+    [Fact]
+    public async Task Post_ForcedToRefusingVersion_502WithVersionHeaderNotRetried()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_rig.Host.PublicAddress, "/api/orders"))
+        {
+            Content = new StringContent("{}"),
+        };
+        request.Headers.Add("X-User-Id", "alice");
+        request.Headers.Add("X-Beta", "true");
+
+        using var response = await _rig.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("v2", Assert.Single(response.Headers.GetValues("X-Canary-Version")));
     }
 
     [Fact]
@@ -32,7 +49,7 @@ public sealed class UnreachableVersionTests : IAsyncLifetime
             var broken = await _rig.GetAsync("/api/version", Cohorts.User(i), headers: ("X-Beta", "true"));
             var healthy = await _rig.GetAsync("/api/version", Cohorts.User(i));
 
-            Assert.Equal(HttpStatusCode.BadGateway, broken.Status);
+            Assert.Equal(HttpStatusCode.OK, broken.Status);
             Assert.Equal(HttpStatusCode.OK, healthy.Status);
             Assert.Equal("v1", healthy.CanaryVersion);
             Assert.Equal("v1", healthy.Body!.Version);

@@ -51,7 +51,7 @@ public sealed class ReleaseStoreTests
 
         Assert.NotNull(result);
         Assert.Null(result.Value.Change);
-        Assert.Contains("no canary", result.Value.Refusal, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("no canary", result.Value.Refusal?.Reason, StringComparison.OrdinalIgnoreCase);
         Assert.Same(before, store.Get("shop"));
         Assert.Equal(2, store.Get("shop")!.Revision);
     }
@@ -129,7 +129,7 @@ public sealed class ReleaseStoreTests
     [
         ReleaseState.FromOptions(Options("shop", canary: "v2", weight: 10)),
         ReleaseState.FromOptions(Options("blog", canary: null, weight: 0)),
-    ]);
+    ], TimeProvider.System);
 
     private static ReleaseOptions Options(string name, string? canary, double weight) => new()
     {

@@ -1,3 +1,4 @@
+using Canary.Router.Configuration;
 using Canary.Router.State;
 
 namespace Canary.Router.Tests.State;
@@ -39,8 +40,8 @@ public sealed class ReleaseTransitionsTests
         var outcome = ReleaseTransitions.SetWeight(Release(weightBuckets: 0) with { Canary = null, Phase = ReleasePhase.Stable }, 10);
 
         Assert.Null(outcome.Next);
-        Assert.Contains("no canary", outcome.Refusal, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("shop", outcome.Refusal, StringComparison.Ordinal);
+        Assert.Contains("no canary", outcome.Refusal?.Reason, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("shop", outcome.Refusal?.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -74,7 +75,6 @@ public sealed class ReleaseTransitionsTests
         Assert.Null(next.Canary);
         Assert.Equal(0, next.CanaryBuckets);
         Assert.Equal(ReleasePhase.Promoted, next.Phase);
-        Assert.False(next.NeedsBucket);
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class ReleaseTransitionsTests
         var outcome = ReleaseTransitions.Promote(Release(weightBuckets: 0) with { Canary = null, Phase = ReleasePhase.Stable });
 
         Assert.Null(outcome.Next);
-        Assert.Contains("no canary", outcome.Refusal, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("no canary", outcome.Refusal?.Reason, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class ReleaseTransitionsTests
         Assert.Equal("v2", next.Canary);
         Assert.Equal(0, next.CanaryBuckets);
         Assert.Equal(ReleasePhase.RolledBack, next.Phase);
-        Assert.True(next.SegmentsToCanaryBlocked);
+        Assert.False(next.IsActive(new SegmentOptions { Name = "beta", Source = new UserKeySource(RequestValueKind.Header, "X-Beta"), Values = ["true"], Version = "v2" }));
     }
 
     [Fact]
@@ -118,13 +118,6 @@ public sealed class ReleaseTransitionsTests
         Assert.Equal(7, ReleaseTransitions.Rollback(state).Next!.Revision);
     }
 
-    [Theory]
-    [InlineData(0, false)]
-    [InlineData(1, true)]
-    [InlineData(9999, true)]
-    [InlineData(10_000, false)]
-    public void NeedsBucket_OnlyStrictlyBetweenZeroAndAll(int buckets, bool expected) =>
-        Assert.Equal(expected, Release(buckets).NeedsBucket);
 
     internal static ReleaseState Release(int weightBuckets) => new()
     {
