@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the tests need when it is missing, then runs the whole suite.
+# The last line is "tests: N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Debian packages the tests drive for real: chromium (browser tests), prometheus (promtool and the server).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+{ command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; } || missing+=(prometheus)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+command -v node >/dev/null 2>&1 || { echo "test.sh: Node.js is required to build the SPA" >&2; exit 1; }
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build Canary.sln -c Release -nologo -v q
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test Canary.sln -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?
+
+# One closing line over every test assembly, for people and CI alike.
+passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "tests: $passed passed, $failed failed"
+exit "$status"
