@@ -21,7 +21,7 @@ internal sealed record DecisionEvent(
 /// The decision log: the latest <see cref="Capacity"/> events in memory for the admin API, and every event
 /// appended as a JSON line to a file beside the state file, for the record.
 /// </summary>
-internal sealed class DecisionLog(string path, TimeProvider time)
+internal sealed class DecisionLog
 {
     public const int Capacity = 1000;
 
@@ -34,15 +34,37 @@ internal sealed class DecisionLog(string path, TimeProvider time)
 
     private readonly Lock _gate = new();
     private readonly Queue<DecisionEvent> _events = new();
+    private readonly TimeProvider _time;
     private long _sequence;
 
-    public string Path { get; } = path;
+    /// <summary>Opens the log, taking the latest events of an existing file so a restart keeps the history on screen.</summary>
+    public DecisionLog(string path, TimeProvider time)
+    {
+        Path = path;
+        _time = time;
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        foreach (var line in File.ReadLines(path))
+        {
+            // A line cut short by a crash is skipped, not fatal: the log is a record, not the state.
+            if (TryParse(line) is { } entry)
+            {
+                Keep(entry);
+                _sequence = Math.Max(_sequence, entry.Sequence);
+            }
+        }
+    }
+
+    public string Path { get; }
 
     public static JsonSerializerOptions JsonOptions => Json;
 
     public void Record(ReleaseChange change) => Add(change.After.Name, change.Cause, EventSide.Of(change.Before), EventSide.Of(change.After), change.At);
 
-    public void Record(string? release, ChangeCause cause) => Add(release, cause, null, null, time.GetUtcNow());
+    public void Record(string? release, ChangeCause cause) => Add(release, cause, null, null, _time.GetUtcNow());
 
     /// <summary>Events of a release, and router-wide ones, oldest first.</summary>
     public IReadOnlyList<DecisionEvent> For(string release)
@@ -58,13 +80,29 @@ internal sealed class DecisionLog(string path, TimeProvider time)
         lock (_gate)
         {
             var entry = new DecisionEvent(++_sequence, at, release, cause.Actor, cause.Action, cause.Code, cause.Reason, before, after, cause.Figures);
-            _events.Enqueue(entry);
-            if (_events.Count > Capacity)
-            {
-                _events.Dequeue();
-            }
-
+            Keep(entry);
             File.AppendAllText(Path, JsonSerializer.Serialize(entry, Json) + "\n");
+        }
+    }
+
+    private void Keep(DecisionEvent entry)
+    {
+        _events.Enqueue(entry);
+        if (_events.Count > Capacity)
+        {
+            _events.Dequeue();
+        }
+    }
+
+    private static DecisionEvent? TryParse(string line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<DecisionEvent>(line, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 }
