@@ -26,6 +26,7 @@ internal sealed class RouterCore : IDisposable
         foreach (var release in Store.All())
         {
             Metrics.Weight.WithLabels(release.Name).Set(release.Weight);
+            Array.ForEach<string>([GuardVerdict.ErrorRateReason, GuardVerdict.LatencyReason, "operator"], reason => Metrics.Rollbacks.WithLabels(release.Name, reason));
         }
 
         Store.Changed += Metrics.OnChange;
