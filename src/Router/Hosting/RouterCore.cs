@@ -29,6 +29,7 @@ internal sealed class RouterCore : IDisposable
         foreach (var release in Store.All())
         {
             Metrics.Weight.WithLabels(release.Name).Set(release.Weight);
+            Array.ForEach<string>([GuardVerdict.ErrorRateReason, GuardVerdict.LatencyReason, "operator"], reason => Metrics.Rollbacks.WithLabels(release.Name, reason));
         }
 
         // Persistence first: if the state cannot be written, the change fails before anything else sees it.

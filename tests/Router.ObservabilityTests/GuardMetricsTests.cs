@@ -1,0 +1,82 @@
+using System.Text.Json.Nodes;
+using Canary.Router.ObservabilityTests.Support;
+
+namespace Canary.Router.ObservabilityTests;
+
+/// <summary>The guard's figures and the rollback counter as Prometheus sees them.</summary>
+public sealed class GuardMetricsTests
+{
+    [Fact]
+    public async Task RollbacksTotal_RouterJustStarted_ExistsAtZeroForEveryReason()
+    {
+        // increase() and rate() need a series' earlier sample: a rollback counter that first appears at 1 shows no
+        // increase, so the very first rollback after a start would be invisible to alerts and dashboards.
+        await using var backends = await Backends.StartAsync();
+        await using var router = await RouterLauncher.StartAsync(new RouterSetup { Routes = backends.Routes() });
+        using var client = new RouterClient(router);
+
+        var scrape = await client.ScrapeAsync();
+
+        foreach (var reason in new[] { "guard_error_rate", "guard_latency", "operator" })
+        {
+            Assert.Equal(0, scrape.Value("canary_rollbacks_total", ("release", "shop"), ("reason", reason)));
+        }
+    }
+
+    [Fact]
+    public async Task GuardErrorRate_CanaryAnswersHalf5xx_GaugeShowsHalfForCanaryAndZeroForStable()
+    {
+        await using var backends = await Backends.StartAsync();
+        backends["api", "v2"].FailFraction = 0.5;
+        var guard = new JsonObject { ["Enabled"] = false, ["WindowSeconds"] = 600 };
+        await using var router = await RouterLauncher.StartAsync(new RouterSetup { Routes = backends.Routes(), Guard = guard });
+        using var client = new RouterClient(router);
+        foreach (var user in UserKeys.On("v2", 50, 10, "guard-canary-"))
+        {
+            await client.GetAsync("/api/items/1", user);
+        }
+
+        foreach (var user in UserKeys.On("v1", 50, 10, "guard-stable-"))
+        {
+            await client.GetAsync("/api/items/1", user);
+        }
+
+        // The guard refreshes its figures every 100 ms: wait (bounded) for the refresh that follows the traffic.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        PrometheusText scrape;
+        do
+        {
+            await Task.Delay(50);
+            scrape = await client.ScrapeAsync();
+        }
+        while (scrape.Value("canary_guard_error_rate", ("release", "shop"), ("version", "v2")) != 0.5 && DateTime.UtcNow < deadline);
+
+        Assert.Equal(0.5, scrape.Value("canary_guard_error_rate", ("release", "shop"), ("version", "v2")));
+        Assert.Equal(0, scrape.Value("canary_guard_error_rate", ("release", "shop"), ("version", "v1")));
+        Assert.Equal(50, scrape.Value("canary_weight_percent", ("release", "shop")));
+    }
+
+    [Fact]
+    public async Task RollbacksTotal_GuardRollsBackFailingCanary_CountsOneGuardErrorRateRollbackAndWeightZero()
+    {
+        await using var backends = await Backends.StartAsync();
+        backends["api", "v2"].FailFraction = 1;
+        var guard = new JsonObject { ["WindowSeconds"] = 600, ["MinRequests"] = 5, ["MaxErrorRate"] = 0.05 };
+        await using var router = await RouterLauncher.StartAsync(new RouterSetup { Routes = backends.Routes(), Guard = guard });
+        using var client = new RouterClient(router);
+
+        // Each canary failure is judged at once: the fifth one crosses MinRequests and rolls the canary back.
+        var versions = new List<string?>();
+        foreach (var user in UserKeys.On("v2", 50, 8, "guard-trip-"))
+        {
+            versions.Add((await client.GetAsync("/api/items/1", user)).Version);
+        }
+
+        Assert.Equal(["v2", "v2", "v2", "v2", "v2", "v1", "v1", "v1"], versions);
+        var scrape = await client.ScrapeWhenCountedAsync(8);
+        Assert.Equal(1, scrape.Value("canary_rollbacks_total", ("release", "shop"), ("reason", "guard_error_rate")));
+        Assert.Equal(0, scrape.Value("canary_weight_percent", ("release", "shop")));
+        Assert.Equal(5, scrape.Value("canary_requests_total", ("release", "shop"), ("route", "api"), ("version", "v2"), ("code", "5xx")));
+        Assert.Equal(3, scrape.Value("canary_requests_total", ("release", "shop"), ("route", "api"), ("version", "v1"), ("code", "2xx")));
+    }
+}
