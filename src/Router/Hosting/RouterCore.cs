@@ -26,11 +26,7 @@ internal sealed class RouterCore : IDisposable
         Table = new RoutingTable(Metrics, Windows);
         Table.Load(options, Store);
         Anonymous = new AnonymousUsers(new AnonymousId(CookieKey.Load(stateFile)), options.Cookie);
-        foreach (var release in Store.All())
-        {
-            Metrics.Weight.WithLabels(release.Name).Set(release.Weight);
-            Array.ForEach<string>([GuardVerdict.ErrorRateReason, GuardVerdict.LatencyReason, "operator"], reason => Metrics.Rollbacks.WithLabels(release.Name, reason));
-        }
+        Metrics.Publish(Store.All());
 
         // Persistence first: if the state cannot be written, the change fails before anything else sees it.
         Store.Changed += (_, all) => StateFile.Write(all);

@@ -15,6 +15,9 @@ internal sealed class RouterMetrics : IDisposable
     /// <summary>About 1 ms to 10 s: where web latencies live.</summary>
     public static readonly double[] DurationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+    /// <summary>The values of the rollbacks' reason label.</summary>
+    public static readonly string[] RollbackReasons = [Guard.GuardVerdict.ErrorRateReason, Guard.GuardVerdict.LatencyReason, "operator"];
+
     private readonly Meter _meter = new(MeterName);
 
     public RouterMetrics()
@@ -56,6 +59,22 @@ internal sealed class RouterMetrics : IDisposable
     public Counter<long> OtelRequests { get; }
 
     public Histogram<double> OtelDuration { get; }
+
+    /// <summary>
+    /// Creates every release's series at their current values, rollbacks at zero for each reason, so that
+    /// increase() sees the first rollback after a start or after a reload adds a release.
+    /// </summary>
+    public void Publish(IEnumerable<State.ReleaseState> releases)
+    {
+        foreach (var release in releases)
+        {
+            Weight.WithLabels(release.Name).Set(release.Weight);
+            foreach (var reason in RollbackReasons)
+            {
+                Rollbacks.WithLabels(release.Name, reason);
+            }
+        }
+    }
 
     /// <summary>Keeps the weight gauge and the rollback counter in step with the release state.</summary>
     public void OnChange(State.ReleaseChange change)
