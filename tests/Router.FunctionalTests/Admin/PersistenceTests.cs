@@ -71,6 +71,8 @@ public sealed class PersistenceTests : IAsyncLifetime
     [InlineData("[1, 2, 3]")]
     [InlineData("{\"version\": 99, \"releases\": {}}")]
     [InlineData("{\"version\": 1, \"releases\": {\"shop\": {\"weight\": \"lots\"}}}")]
+    [InlineData("{\"version\": 1, \"releases\": {\"shop\": {\"weight\": 70}}}")]
+    [InlineData("{\"version\": 1}")]
     public async Task Restart_CorruptStateFile_StartsFromRouterJsonKeepsTheFileAsideAndLogsIt(string garbage)
     {
         using (var response = await _rig.PutWeightAsync(70))
