@@ -86,6 +86,11 @@ public sealed class AcceptedChangeTests : IAsyncLifetime
         Assert.Equal(1, (long)entry["before"]!["revision"]!);
         Assert.Equal(35, (double)entry["after"]!["weight"]!);
         Assert.Equal(2, (long)entry["after"]!["revision"]!);
+
+        // ...and appended to the log file beside the state file.
+        var line = JsonNode.Parse((await File.ReadAllLinesAsync(_rig.StatePath + ".events.jsonl"))[^1])!;
+        Assert.Equal("weight", (string?)line["action"]);
+        Assert.Equal(35, (double)line["after"]!["weight"]!);
     }
 
     [Theory]

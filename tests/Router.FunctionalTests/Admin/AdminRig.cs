@@ -120,6 +120,10 @@ internal sealed class AdminRig : IAsyncDisposable
         }
     }
 
+    /// <summary>The first user on the canary at <paramref name="high"/> percent and on stable at <paramref name="low"/>.</summary>
+    public static string UserMovedBetween(double low, double high) =>
+        Enumerable.Range(0, 10_000).Select(Cohorts.User).First(u => Cohorts.Expected(u, high) == "v2" && Cohorts.Expected(u, low) == "v1");
+
     public static string Url(TestBackend backend) => backend.Address.ToString().TrimEnd('/');
 
     public static JsonObject Segment(string name, string header, string value, string version) => new()

@@ -26,8 +26,7 @@ public sealed class ConfigVersusStateTests : IAsyncLifetime
         await _rig.EditConfigAsync(r => r["Weight"] = 60);
 
         await AdminRig.EventuallyAsync(async () => (double)(await _rig.ReleaseAsync())["weight"]! == 60, Within, "router.json's weight applied");
-        var user = Enumerable.Range(0, 10_000).Select(Cohorts.User)
-            .First(u => Cohorts.Expected(u, 60) == "v2" && Cohorts.Expected(u, OperatorWeight) == "v1");
+        var user = AdminRig.UserMovedBetween(OperatorWeight, 60);
         Assert.Equal("v2", (await _rig.GetAsync("/api/x", user)).Body!.Version);
         var entry = (await _rig.EventsAsync())[^1]!;
         Assert.Equal("reload", (string?)entry["actor"]);
@@ -77,6 +76,9 @@ public sealed class ConfigVersusStateTests : IAsyncLifetime
         Assert.Equal("Progressing", (string?)after["phase"]);
         Assert.Equal("v1", (string?)after["stable"]);
         Assert.True((long)after["revision"]! > (long)before["revision"]!, "the revision did not go up");
+        var persisted = JsonNode.Parse(await File.ReadAllTextAsync(_rig.StatePath))!["releases"]!["shop"]!;
+        Assert.Equal("v3", (string?)persisted["canary"]);
+        Assert.Equal(5, (double)persisted["weight"]!);
         var onCanary = (await _rig.GetAsync("/api/x", Cohorts.FirstUserOn("v2", 5))).Body!;
         Assert.Equal("v3", onCanary.Version);
         Assert.Equal("v3", (await _rig.GetAsync("/", Cohorts.User(1), ("X-Beta", "true"))).Body!.Version);

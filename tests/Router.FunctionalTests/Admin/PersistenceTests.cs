@@ -28,8 +28,7 @@ public sealed class PersistenceTests : IAsyncLifetime
         Assert.Equal(2, (long)release["revision"]!);
         Assert.Equal("Progressing", (string?)release["phase"]);
         // Canary at 70%, stable at the file's 10%: the restarted router routes by the operator's weight.
-        var user = Enumerable.Range(0, 10_000).Select(Cohorts.User)
-            .First(u => Cohorts.Expected(u, 70) == "v2" && Cohorts.Expected(u, FileWeight) == "v1");
+        var user = AdminRig.UserMovedBetween(FileWeight, 70);
         Assert.Equal("v2", (await _rig.GetAsync("/api/x", user)).Body!.Version);
     }
 
@@ -62,6 +61,25 @@ public sealed class PersistenceTests : IAsyncLifetime
         var release = await _rig.ReleaseAsync();
         Assert.Equal(25, (double)release["weight"]!);
         Assert.True((long)release["revision"]! >= 2, "the revision went back");
+    }
+
+    [Fact]
+    public async Task PutWeight_StateFileCannotBeWritten_RefusedAndNothingChanged()
+    {
+        var before = await _rig.SnapshotAsync();
+        // The router writes a temporary file and renames it: a folder in its place makes the write fail.
+        Directory.CreateDirectory(_rig.StatePath + ".tmp");
+
+        using var response = await _rig.PutWeightAsync(70);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        await _rig.AssertUnchangedAsync(before);
+        Assert.Equal("v1", (await _rig.GetAsync("/api/x", AdminRig.UserMovedBetween(FileWeight, 70))).Body!.Version);
+
+        // Once the file can be written again, so can the change.
+        Directory.Delete(_rig.StatePath + ".tmp");
+        using var retry = await _rig.PutWeightAsync(70);
+        Assert.Equal(70, (double)(await AdminRig.OkReleaseAsync(retry))["weight"]!);
     }
 
     [Theory]
