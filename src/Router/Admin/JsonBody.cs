@@ -15,6 +15,12 @@ internal static class JsonBody
     /// <summary>The body as an object, or the problem to answer with.</summary>
     public static async Task<(JsonElement Body, IResult? Problem)> ReadAsync(HttpRequest request, params string[] knownFields)
     {
+        // Routing's Accepts check lets a request without Content-Type through.
+        if (!request.HasJsonContentType())
+        {
+            return (default, AdminProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "The body must be application/json."));
+        }
+
         if (request.ContentLength > MaxBytes)
         {
             return (default, TooLarge());

@@ -17,6 +17,7 @@ internal sealed class StateFile(string path)
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter() },
+        RespectRequiredConstructorParameters = true,
     };
 
     public string Path { get; } = path;

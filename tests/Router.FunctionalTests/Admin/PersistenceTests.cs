@@ -1,0 +1,128 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Canary.Router.FunctionalTests.Admin;
+
+/// <summary>Operator changes survive a restart; a state file that cannot be read is kept aside and the router starts from router.json.</summary>
+public sealed class PersistenceTests : IAsyncLifetime
+{
+    private const double FileWeight = 10;
+    private AdminRig _rig = null!;
+
+    public async Task InitializeAsync() => _rig = await AdminRig.StartAsync(FileWeight);
+
+    public async Task DisposeAsync() => await _rig.DisposeAsync();
+
+    [Fact]
+    public async Task PutWeight_ThenRestart_WeightAndRevisionSurviveAndRoute()
+    {
+        using (var response = await _rig.PutWeightAsync(70))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await _rig.RestartRouterAsync();
+
+        var release = await _rig.ReleaseAsync();
+        Assert.Equal(70, (double)release["weight"]!);
+        Assert.Equal(2, (long)release["revision"]!);
+        Assert.Equal("Progressing", (string?)release["phase"]);
+        // Canary at 70%, stable at the file's 10%: the restarted router routes by the operator's weight.
+        var user = AdminRig.UserMovedBetween(FileWeight, 70);
+        Assert.Equal("v2", (await _rig.GetAsync("/api/x", user)).Body!.Version);
+    }
+
+    [Fact]
+    public async Task Rollback_ThenRestart_StillRolledBack()
+    {
+        using (var response = await _rig.PostAsync("rollback"))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await _rig.RestartRouterAsync();
+
+        var release = await _rig.ReleaseAsync();
+        Assert.Equal("RolledBack", (string?)release["phase"]);
+        Assert.Equal(0, (double)release["weight"]!);
+        Assert.Equal("v1", (await _rig.GetAsync("/api/x", Cohorts.User(1), ("X-Beta", "true"))).Body!.Version);
+    }
+
+    [Fact]
+    public async Task PutWeight_RouterJsonWeightEditedWhileStopped_FileWeightAppliesAtStart()
+    {
+        using (var response = await _rig.PutWeightAsync(70))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await _rig.RestartRouterAsync(() => _rig.EditConfigAsync(r => r["Weight"] = 25));
+
+        var release = await _rig.ReleaseAsync();
+        Assert.Equal(25, (double)release["weight"]!);
+        Assert.True((long)release["revision"]! >= 2, "the revision went back");
+    }
+
+    [Fact]
+    public async Task PutWeight_StateFileCannotBeWritten_RefusedAndNothingChanged()
+    {
+        var before = await _rig.SnapshotAsync();
+        // The router writes a temporary file and renames it: a folder in its place makes the write fail.
+        Directory.CreateDirectory(_rig.StatePath + ".tmp");
+
+        using var response = await _rig.PutWeightAsync(70);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        await _rig.AssertUnchangedAsync(before);
+        Assert.Equal("v1", (await _rig.GetAsync("/api/x", AdminRig.UserMovedBetween(FileWeight, 70))).Body!.Version);
+
+        // Once the file can be written again, so can the change.
+        Directory.Delete(_rig.StatePath + ".tmp");
+        using var retry = await _rig.PutWeightAsync(70);
+        Assert.Equal(70, (double)(await AdminRig.OkReleaseAsync(retry))["weight"]!);
+    }
+
+    [Theory]
+    [InlineData("{ this is not json")]
+    [InlineData("")]
+    [InlineData("null")]
+    [InlineData("[1, 2, 3]")]
+    [InlineData("{\"version\": 99, \"releases\": {}}")]
+    [InlineData("{\"version\": 1, \"releases\": {\"shop\": {\"weight\": \"lots\"}}}")]
+    [InlineData("{\"version\": 1, \"releases\": {\"shop\": {\"weight\": 70}}}")]
+    [InlineData("{\"version\": 1}")]
+    public async Task Restart_CorruptStateFile_StartsFromRouterJsonKeepsTheFileAsideAndLogsIt(string garbage)
+    {
+        using (var response = await _rig.PutWeightAsync(70))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await _rig.RestartRouterAsync(() => File.WriteAllTextAsync(_rig.StatePath, garbage));
+
+        // router.json's values, not the operator's lost ones.
+        var release = await _rig.ReleaseAsync();
+        Assert.Equal(FileWeight, (double)release["weight"]!);
+        Assert.Equal("Progressing", (string?)release["phase"]);
+        var user = Cohorts.FirstUserOn("v1", FileWeight);
+        Assert.Equal("v1", (await _rig.GetAsync("/api/x", user)).Body!.Version);
+
+        // The garbage is kept, byte for byte, beside where it was.
+        var aside = Assert.Single(Directory.GetFiles(_rig.Folder, "router.state.json.corrupt-*"));
+        Assert.Equal(garbage, await File.ReadAllTextAsync(aside));
+
+        // A router-wide event says so.
+        var events = await _rig.EventsAsync();
+        var entry = Assert.Single(events, e => e!["release"] is null);
+        Assert.Equal("state-file-corrupt", (string?)entry!["action"]);
+        Assert.Contains(Path.GetFileName(aside), (string?)entry["reason"], StringComparison.Ordinal);
+
+        // And the router persists again from there.
+        using (var response = await _rig.PutWeightAsync(15))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(15, (double)JsonNode.Parse(await File.ReadAllTextAsync(_rig.StatePath))!["releases"]!["shop"]!["weight"]!);
+    }
+}
