@@ -82,9 +82,10 @@ internal sealed class RouterCore : IDisposable
             var entry = persisted?.GetValueOrDefault(release.Name);
             var restored = entry?.Restore(fromConfig);
 
-            // Revisions only go up, even when router.json starts the release over, so a stale If-Match never matches.
+            // Revisions only go up, even when router.json starts the release over or the state file was lost,
+            // so a stale If-Match never matches.
             return restored is null
-                ? fromConfig with { Revision = (entry?.Revision ?? 0) + 1 }
+                ? fromConfig with { Revision = Math.Max(entry?.Revision ?? 0, Events.LastRevision(release.Name)) + 1 }
                 : ReleaseReconciler.Reconcile(restored, release);
         })];
     }

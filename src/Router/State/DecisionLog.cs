@@ -66,6 +66,15 @@ internal sealed class DecisionLog
 
     public void Record(string? release, ChangeCause cause) => Add(release, cause, null, null, _time.GetUtcNow());
 
+    /// <summary>The highest revision a release reached in the log; 0 when it has none.</summary>
+    public long LastRevision(string release)
+    {
+        lock (_gate)
+        {
+            return _events.Where(e => e.Release == release && e.After is not null).Select(e => e.After!.Revision).DefaultIfEmpty(0).Max();
+        }
+    }
+
     /// <summary>Events of a release, and router-wide ones, oldest first.</summary>
     public IReadOnlyList<DecisionEvent> For(string release)
     {

@@ -16,7 +16,7 @@ internal sealed class StateFile(string path)
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
+        Converters = { new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false) },
         RespectRequiredConstructorParameters = true,
     };
 
