@@ -85,6 +85,22 @@ public sealed partial class DashboardTests : IClassFixture<Chromium>, IAsyncLife
         Assert.True(_traffic.Succeeded > 0, "no traffic reached the router");
         await Expect(card.GetByTestId("chart-rps").Locator("polyline")).ToHaveCountAsync(2);
 
+        // One scale for both versions: the stable, serving several times the canary's rate, is drawn higher.
+        var snapshot = await (await page.WaitForFunctionAsync("""
+            () => {
+              const chart = document.querySelector('[data-testid=chart-rps]');
+              const text = chart.querySelector('[data-testid=chart-rps-now]').textContent;
+              const rate = v => Number((text.match(new RegExp(v + ' ([0-9.]+)')) || [])[1] || 0);
+              const lastY = stroke => Number(chart.querySelector(`polyline[stroke="${stroke}"]`)
+                .getAttribute('points').trim().split(' ').pop().split(',')[1]);
+              return rate('v2') > 0 && rate('v1') > 2 * rate('v2')
+                && { text, stable: lastY('var(--stable)'), canary: lastY('var(--canary)') };
+            }
+            """, null, new() { Timeout = 10_000 })).JsonValueAsync<ChartSnapshot>();
+        Assert.True(snapshot.Stable + 1 < snapshot.Canary,
+            $"requests/s '{snapshot.Text}' is drawn with v1's last point at y={snapshot.Stable} and v2's at y={snapshot.Canary}: " +
+            "the lines do not share a scale");
+
         // Move the slider to 30 as a mouse drag ends: input events while moving, change when released.
         var slider = card.GetByTestId("weight-slider");
         await Expect(slider).ToBeEnabledAsync();
@@ -147,6 +163,15 @@ public sealed partial class DashboardTests : IClassFixture<Chromium>, IAsyncLife
         using var response = await client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+    }
+
+    private sealed class ChartSnapshot
+    {
+        public string Text { get; init; } = "";
+
+        public double Stable { get; init; }
+
+        public double Canary { get; init; }
     }
 
     [GeneratedRegex(@"(v\d+)\s+([0-9.]+)")]
