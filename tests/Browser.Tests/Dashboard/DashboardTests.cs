@@ -103,6 +103,7 @@ public sealed partial class DashboardTests : IClassFixture<Chromium>, IAsyncLife
 
         // Move the slider to 30 as a mouse drag ends: input events while moving, change when released.
         var slider = card.GetByTestId("weight-slider");
+        var rollbackAt = (await card.GetByTestId("rollback").BoundingBoxAsync())!.X;
         await Expect(slider).ToBeEnabledAsync();
         await slider.EvaluateAsync("""
             (el, value) => {
@@ -138,6 +139,9 @@ public sealed partial class DashboardTests : IClassFixture<Chromium>, IAsyncLife
         await Expect(card.GetByTestId("phase")).ToHaveTextAsync("RolledBack");
         await Expect(card.GetByTestId("phase")).ToHaveClassAsync(new Regex(@"\bRolledBack\b"));
         await Expect(card.GetByTestId("weight")).ToHaveTextAsync("0%");
+
+        // The buttons stay where they were whatever the weight's width ("0%", "30%", "100%"): no jumping targets.
+        Assert.Equal(rollbackAt, (await card.GetByTestId("rollback").BoundingBoxAsync())!.X);
         await Expect(card.GetByTestId("events")).ToContainTextAsync("operator rolled back");
         await Expect(card.GetByTestId("error")).ToBeEmptyAsync();
         release = await GetJsonAsync($"/admin/releases/{Release}");
