@@ -106,6 +106,19 @@ public sealed class SpaCohortTests(SampleFleet fleet) : IClassFixture<SampleFlee
             await route.ContinueAsync();
         });
 
+        // The reload's document waits for the screenshot of the notice, which would otherwise race the reload.
+        var documents = 0;
+        var noticeTaken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await spa.Page.RouteAsync(router.PublicAddress.ToString(), async route =>
+        {
+            if (Interlocked.Increment(ref documents) > 1)
+            {
+                await noticeTaken.Task;
+            }
+
+            await route.ContinueAsync();
+        });
+
         await spa.GotoAsync(router.PublicAddress, "v1");
         await held.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await Expect(spa.Page.GetByTestId("spa-version")).ToHaveTextAsync("v1");
@@ -118,10 +131,12 @@ public sealed class SpaCohortTests(SampleFleet fleet) : IClassFixture<SampleFlee
         await Expect(notice).ToContainTextAsync("This page is v1 but the server is v2");
         await Expect(notice).ToContainTextAsync("Reloading");
         await Screenshots.TakeAsync(spa.Page, "spa-mismatch");
+        noticeTaken.SetResult();
 
         await spa.ExpectVersionsAsync("v2", "v2");
         await spa.AssertAssetsFromAsync("v2");
         Assert.Equal(2, calls);
+        Assert.Equal(2, documents);
         Assert.Null(await spa.Page.EvaluateAsync<string?>($"() => sessionStorage.getItem('{ReloadFlag}')"));
 
         // Longer than the SPA's reload delay: it stays put.
