@@ -54,13 +54,33 @@ public sealed partial class DashboardTests : IClassFixture<Chromium>, IAsyncLife
         var pageErrors = new List<string>();
         page.PageError += (_, error) => pageErrors.Add(error);
 
-        var response = await page.GotoAsync(_router.AdminAddress.ToString());
+        IResponse? response = null;
+        var firstRead = await page.RunAndWaitForResponseAsync(
+            async () => response = await page.GotoAsync(_router.AdminAddress.ToString()),
+            r => new Uri(r.Url).AbsolutePath == "/admin/releases");
         Assert.Equal(200, response!.Status);
+        Assert.Equal(401, firstRead.Status);
+
+        // Let the page handle that answer before looking at what it says.
+        await page.EvaluateAsync("() => new Promise(resolve => setTimeout(resolve, 100))");
         await Expect(page).ToHaveTitleAsync(new Regex("Canary"));
 
-        // No key yet: the page asks for it and shows no release.
+        // No key yet: the page asks for it, shows no release, and blames no key that was never given.
         var keyField = page.GetByTestId("admin-key");
+        var status = page.Locator("#status");
         await Expect(keyField).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("release")).ToHaveCountAsync(0);
+        await Expect(status).ToContainTextAsync("admin key", new() { Timeout = 2000 });
+        await Expect(status).Not.ToContainTextAsync("refused", new() { Timeout = 2000 });
+        await Screenshots.TakeAsync(page, "dashboard-key");
+
+        // A wrong key is refused, and the page asks again.
+        await keyField.FillAsync("wrong-key");
+        await page.GetByTestId("save-key").ClickAsync();
+        await Expect(status).ToHaveTextAsync("The key was refused.");
+        await Expect(keyField).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("release")).ToHaveCountAsync(0);
+
         await keyField.FillAsync(Key);
         await page.GetByTestId("save-key").ClickAsync();
         await Expect(keyField).ToBeHiddenAsync();
