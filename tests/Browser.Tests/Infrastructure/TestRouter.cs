@@ -1,0 +1,122 @@
+using System.Text.Json.Nodes;
+using Canary.Router.Hosting;
+using Canary.Router.Routing;
+using Canary.Router.State;
+
+namespace Canary.Browser.Tests.Infrastructure;
+
+/// <summary>A route of release "shop": its path and one destination per version.</summary>
+internal sealed record RouteSpec(string Name, string Path, string V1, string V2);
+
+/// <summary>
+/// The real router, in-process, with its router.json, state file and cookie key in a temporary folder of its own.
+/// One release, "shop": stable v1, canary v2, user key header X-User-Id, segment beta (X-Beta: true → v2).
+/// </summary>
+internal sealed class TestRouter : IAsyncDisposable
+{
+    public const string Release = "shop";
+    public const string UserHeader = "X-User-Id";
+    public const string AnonymousCookie = "canary_uid";
+
+    private TestRouter(string folder, RouterHost host)
+    {
+        Folder = folder;
+        Host = host;
+    }
+
+    public string Folder { get; }
+
+    public RouterHost Host { get; }
+
+    public Uri PublicAddress => Host.PublicAddress;
+
+    public Uri AdminAddress => Host.AdminAddress;
+
+    public static async Task<TestRouter> StartAsync(double weight, IReadOnlyList<RouteSpec> routes, RouterHostOptions? options = null)
+    {
+        var folder = Directory.CreateTempSubdirectory("canary-browser-").FullName;
+        try
+        {
+            var config = Path.Combine(folder, "router.json");
+            await File.WriteAllTextAsync(config, Config(weight, routes));
+            return new TestRouter(folder, await RouterHost.StartAsync(config, options));
+        }
+        catch
+        {
+            Directory.Delete(folder, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>The version the documented bucket rule gives a user key at a weight.</summary>
+    public static string ExpectedVersion(string userKey, double weightPercent) =>
+        StableBucket.Of(Release, userKey) < weightPercent * 100 ? "v2" : "v1";
+
+    /// <summary>The first user id (user-0, user-1, ...) for which <paramref name="matches"/> holds of its bucket.</summary>
+    public static string FirstUser(Func<int, bool> matches) =>
+        Enumerable.Range(0, 100_000).Select(i => FormattableString.Invariant($"user-{i}"))
+            .First(user => matches(StableBucket.Of(Release, user)));
+
+    /// <summary>An operator's change through the store, as the admin API makes it.</summary>
+    public void SetWeight(double weight)
+    {
+        var outcome = Host.Core.Store.Apply(Release, s => ReleaseTransitions.SetWeight(s, weight),
+            new ChangeCause(Actor.Operator, "weight", "operator", $"a test set the weight to {weight}%"));
+        Assert.NotNull(outcome);
+        Assert.Null(outcome.Value.Refusal);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp folder left behind harms no later run.
+        }
+    }
+
+    private static string Config(double weight, IReadOnlyList<RouteSpec> routes)
+    {
+        var routeObjects = new JsonObject();
+        foreach (var route in routes)
+        {
+            routeObjects[route.Name] = new JsonObject
+            {
+                ["Path"] = route.Path,
+                ["Versions"] = new JsonObject { ["v1"] = new JsonArray(route.V1), ["v2"] = new JsonArray(route.V2) },
+            };
+        }
+
+        return new JsonObject
+        {
+            ["Router"] = new JsonObject
+            {
+                ["PublicUrls"] = "http://127.0.0.1:0",
+                ["AdminUrls"] = "http://127.0.0.1:0",
+                ["StateFile"] = "router.state.json",
+                ["Releases"] = new JsonObject
+                {
+                    [Release] = new JsonObject
+                    {
+                        ["Stable"] = "v1",
+                        ["Canary"] = "v2",
+                        ["Weight"] = weight,
+                        ["UserKey"] = new JsonArray($"header:{UserHeader}"),
+                        ["Segments"] = new JsonArray(new JsonObject
+                        {
+                            ["Name"] = "beta",
+                            ["Header"] = "X-Beta",
+                            ["Values"] = new JsonArray("true"),
+                            ["Version"] = "v2",
+                        }),
+                        ["Routes"] = routeObjects,
+                    },
+                },
+            },
+        }.ToJsonString();
+    }
+}
