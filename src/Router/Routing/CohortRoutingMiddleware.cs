@@ -178,30 +178,37 @@ internal sealed class CohortRoutingMiddleware(
             || HttpMethods.IsDelete(context.Request.Method) || HttpMethods.IsTrace(context.Request.Method) || HttpMethods.IsPut(context.Request.Method))
         && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != true;
 
+    /// <summary>
+    /// Tags the request's spans with the decision: YARP's forwarder span (the current one) and the server span above
+    /// it, so a trace query on either finds the version.
+    /// </summary>
     private static void Tag(RouteBinding binding, CohortDecision decision)
     {
-        if (Activity.Current is not { } activity)
+        for (var activity = Activity.Current; activity is not null; activity = activity.Parent)
         {
-            return;
-        }
+            activity.SetTag("canary.release", binding.ReleaseName);
+            activity.SetTag("canary.route", binding.RouteName);
+            activity.SetTag("canary.version", decision.Version);
+            activity.SetTag("canary.reason", decision.Reason switch
+            {
+                CohortReason.Segment => "segment",
+                CohortReason.Weight => "weight",
+                _ => "stable",
+            });
+            if (decision.Segment is not null)
+            {
+                activity.SetTag("canary.segment", decision.Segment);
+            }
 
-        activity.SetTag("canary.release", binding.ReleaseName);
-        activity.SetTag("canary.route", binding.RouteName);
-        activity.SetTag("canary.version", decision.Version);
-        activity.SetTag("canary.reason", decision.Reason switch
-        {
-            CohortReason.Segment => "segment",
-            CohortReason.Weight => "weight",
-            _ => "stable",
-        });
-        if (decision.Segment is not null)
-        {
-            activity.SetTag("canary.segment", decision.Segment);
-        }
+            if (decision.Bucket >= 0)
+            {
+                activity.SetTag("canary.bucket", decision.Bucket);
+            }
 
-        if (decision.Bucket >= 0)
-        {
-            activity.SetTag("canary.bucket", decision.Bucket);
+            if (activity.Kind == ActivityKind.Server)
+            {
+                break;
+            }
         }
     }
 }
