@@ -42,6 +42,8 @@ public sealed class GuardPolicyTests
     [InlineData("both at 50%", 100, 50, 0, 10, 1000, 500, 0, 10, "Healthy")]
     [InlineData("canary 1 point worse", 100, 51, 0, 10, 1000, 500, 0, 10, "Healthy")]
     [InlineData("canary 1.5 points worse", 200, 103, 0, 10, 1000, 500, 0, 10, "Healthy")]
+    [InlineData("canary exactly 2 points worse (7% vs 5%)", 100, 7, 0, 10, 1000, 50, 0, 10, "Healthy")]
+    [InlineData("canary exactly 2 points worse (12% vs 10%)", 100, 12, 0, 10, 100, 10, 0, 10, "Healthy")]
     [InlineData("canary 3 points worse", 100, 53, 0, 10, 1000, 500, 0, 10, "guard_error_rate")]
     [InlineData("canary 10 points worse", 100, 60, 0, 10, 1000, 500, 0, 10, "guard_error_rate")]
     [InlineData("canary better than failing stable", 100, 40, 0, 10, 1000, 500, 0, 10, "Healthy")]
