@@ -21,18 +21,20 @@ internal sealed record Outcome(DateTimeOffset SentAt, DateTimeOffset ReceivedAt,
 internal sealed class LoadDriver : IAsyncDisposable
 {
     private readonly ConcurrentQueue<Outcome> _outcomes = new();
+    private readonly ConcurrentDictionary<int, DateTimeOffset> _inFlight = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _loops;
 
     private LoadDriver(Func<int, (string? User, Func<Task<Reply>> Send)> next, int concurrency, TimeSpan pause)
     {
         var sequence = 0;
-        _loops = [.. Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        _loops = [.. Enumerable.Range(0, concurrency).Select(loop => Task.Run(async () =>
         {
             while (!_stop.IsCancellationRequested)
             {
                 var (user, send) = next(Interlocked.Increment(ref sequence));
                 var sent = DateTimeOffset.UtcNow;
+                _inFlight[loop] = sent;
                 Outcome outcome;
                 try
                 {
@@ -45,6 +47,7 @@ internal sealed class LoadDriver : IAsyncDisposable
                 }
 
                 _outcomes.Enqueue(outcome);
+                _inFlight.TryRemove(loop, out _);
                 if (pause > TimeSpan.Zero)
                 {
                     await Task.Delay(pause);
@@ -79,6 +82,21 @@ internal sealed class LoadDriver : IAsyncDisposable
             if (DateTime.UtcNow > deadline)
             {
                 throw new Xunit.Sdk.XunitException($"The load did not see {count} × {what} within {timeout}; {Count(predicate)} so far. Last outcomes:{Environment.NewLine}{Tail()}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Waits (bounded) until every request sent before <paramref name="time"/> has been answered.</summary>
+    public async Task WaitForAnswersToRequestsSentBeforeAsync(DateTimeOffset time, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (_inFlight.Values.Any(sent => sent < time))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new Xunit.Sdk.XunitException($"Requests sent before {time:HH:mm:ss.fff} still unanswered after {timeout}");
             }
 
             await Task.Delay(20);
