@@ -38,7 +38,20 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         }
     }
 
+    /// <summary>A change that cannot be persisted does not take effect: logged, and the next evaluation tries again.</summary>
     public void Evaluate(string release)
+    {
+        try
+        {
+            Judge(release);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogNotApplied(logger, release, e);
+        }
+    }
+
+    private void Judge(string release)
     {
         var state = core.Store.Get(release);
         if (state?.Canary is not { } canary)
@@ -116,6 +129,9 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Release {Release} advanced to {Weight}% ({Phase})")]
     private static partial void LogAdvanced(ILogger logger, string release, double weight, ReleasePhase phase);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Guard could not persist its decision on release {Release}; it will try again")]
+    private static partial void LogNotApplied(ILogger logger, string release, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Guard rolled back release {Release} (canary {Canary}), revision {Revision}: {Explanation}")]
     private static partial void LogRolledBack(ILogger logger, string release, string canary, long revision, string explanation);

@@ -22,7 +22,7 @@ internal static class GuardPolicy
 
         var stableComparable = stable.Requests >= options.MinRequests;
         if (canary.ErrorRate > options.MaxErrorRate
-            && (!stableComparable || canary.ErrorRate - stable.ErrorRate > options.MaxErrorRateAboveStable))
+            && (!stableComparable || canary.ErrorRate - stable.ErrorRate > options.MaxErrorRateAboveStable + 1e-9)) // "more than", not rounding noise
         {
             var versus = stableComparable
                 ? Format($"; stable {stable.ErrorRate:0.###} ({stable.Failures} of {stable.Requests}), margin MaxErrorRateAboveStable {options.MaxErrorRateAboveStable}")

@@ -1,12 +1,12 @@
 namespace Canary.Router.Guard;
 
 /// <summary>
-/// Log-spaced latency buckets for estimating p99 inside the guard's window: 64 buckets from 0.5 ms up to about
-/// 2 minutes, each about 21% wider than the last, so a p99 estimate is off by at most one bucket's width.
+/// Log-spaced latency buckets for estimating p99 inside the guard's window: 73 buckets from 0.5 ms up to about
+/// 10 minutes (past the largest MaxP99Ms router.json accepts), each about 21% wider than the last, so a p99 estimate is off by at most one bucket's width.
 /// </summary>
 internal static class LatencyScale
 {
-    public const int Buckets = 64;
+    public const int Buckets = 73;
     private const double FirstUpperMs = 0.5;
     private const double Growth = 1.215;
     private static readonly double[] UpperBounds = BuildBounds();
