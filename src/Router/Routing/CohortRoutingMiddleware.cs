@@ -83,7 +83,8 @@ internal sealed class CohortRoutingMiddleware(
     /// </summary>
     private async Task RideOutOutageAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target, OutageOptions outage, bool retryable)
     {
-        var deadline = core.Time.GetTimestamp() + (outage.HoldSeconds * core.Time.TimestampFrequency);
+        var waitStarted = recorder.Start();
+        var deadline = waitStarted + (outage.HoldSeconds * core.Time.TimestampFrequency);
         while (retryable && NothingWasSent(context) && core.Time.GetTimestamp() < deadline && !context.RequestAborted.IsCancellationRequested)
         {
             try
@@ -95,7 +96,9 @@ internal sealed class CohortRoutingMiddleware(
                 return; // The client went away.
             }
 
-            if (!await RetryAsync(context, binding, route, state, target))
+            // Refused retries while waiting are not recorded: they are one user request, already counted once as
+            // refused; only an answer, or the final refusal below, counts again.
+            if (!await RetryAsync(context, binding, route, state, target, recordRefusal: false))
             {
                 return;
             }
@@ -103,20 +106,28 @@ internal sealed class CohortRoutingMiddleware(
 
         if (NothingWasSent(context))
         {
+            if (retryable)
+            {
+                recorder.Record(context, binding, target, waitStarted);
+            }
+
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = outage.HoldSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 
-    private async Task AttemptAsync(HttpContext context, RouteBinding binding, VersionTarget target)
+    private async Task AttemptAsync(HttpContext context, RouteBinding binding, VersionTarget target, bool recordRefusal = true)
     {
         var started = recorder.Start();
         await next(context);
-        recorder.Record(context, binding, target, started);
+        if (recordRefusal || !NothingWasSent(context))
+        {
+            recorder.Record(context, binding, target, started);
+        }
     }
 
     /// <summary>Sends the request again, to <paramref name="target"/>, after an attempt that reached no backend.</summary>
-    private async Task<bool> RetryAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target)
+    private async Task<bool> RetryAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target, bool recordRefusal = true)
     {
         context.Features.Set<IForwarderErrorFeature>(null);
         context.Response.StatusCode = StatusCodes.Status200OK;
@@ -128,7 +139,7 @@ internal sealed class CohortRoutingMiddleware(
         ExcludeDraining(context, binding, state);
         context.Response.Headers[CanaryHeaders.Version] = target.HeaderValue;
         Activity.Current?.SetTag("canary.version", target.Version).SetTag("canary.retried", true);
-        await AttemptAsync(context, binding, target);
+        await AttemptAsync(context, binding, target, recordRefusal);
         return true;
     }
 
