@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Canary's benchmark suite, in one command: see bench/README.md for what each figure means.
 #
-#   bench/run.sh                          # defaults: ROUNDS=3 DURATION=10 WARMUP=5 CONNECTIONS=32 THREADS=2
+#   bench/run.sh                          # defaults: ROUNDS=5 DURATION=10 WARMUP=5 CONNECTIONS=32 THREADS=2
 #   ROUNDS=2 DURATION=5 bench/run.sh      # a quick check that everything works
 #
 # Environment:
 #   ROUNDS, DURATION, WARMUP (seconds), CONNECTIONS, THREADS   the proxy benchmark (wrk)
-#   MICRO=0 | PROXY=0 | GUARD=0                                skip a part
+#   MICRO=0 | PROXY=0 | GUARD=0 | ALLOC=0                      skip a part (ALLOC: the allocation pass)
 #   GUARD_RATES ("200 2000"), GUARD_HEALTHY (3), GUARD_AFTER (3)  the guard reaction bench (req/s, seconds)
 #   RESULTS                                                    the results file (bench/results/YYYY-MM-DD.md)
 #   KEEP_WORK=1                                                keep the temp dir with logs and configs
@@ -16,7 +16,7 @@ set -euo pipefail
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH/.." && pwd)
 
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-5}
 CONNECTIONS=${CONNECTIONS:-32}
@@ -24,11 +24,14 @@ THREADS=${THREADS:-2}
 MICRO=${MICRO:-1}
 PROXY=${PROXY:-1}
 GUARD=${GUARD:-1}
+ALLOC=${ALLOC:-1}
 GUARD_RATES=${GUARD_RATES:-"200 2000"}
 GUARD_HEALTHY=${GUARD_HEALTHY:-3}
 GUARD_AFTER=${GUARD_AFTER:-3}
 RESULTS=${RESULTS:-$BENCH/results/$(date +%F).md}
 PUBLISH=$BENCH/artifacts/publish
+TOOLS=$BENCH/artifacts/tools
+DOTNET_COUNTERS_VERSION=10.0.750501
 
 # Ports (all on 127.0.0.1).
 BACKEND_PORT=5101 YARP_PORT=8090 ON_PORT=8091 ON_ADMIN=8191 OFF_PORT=8092 OFF_ADMIN=8192 NGINX_PORT=8093
@@ -294,8 +297,9 @@ run_proxies() {
   CANARY_SHARE=$(curl -sf "http://127.0.0.1:$ON_ADMIN/metrics" | awk '
     /^canary_requests_total\{/ && /route="api"/ { v = $NF + 0; total += v; if ($0 ~ /version="v2"/) canary += v }
     END { if (total > 0) printf "%.1f%% of %d", canary * 100 / total, total; else print "n/a" }')
+  if [[ $ALLOC == 1 ]]; then alloc_pass; fi
   for name in nginx router-off router-on yarp backend; do stop "$name"; done
-  proxy_tables >"$WORK/proxy.md"
+  { proxy_tables; alloc_table; } >"$WORK/proxy.md"
 }
 
 proxy_tables() {
@@ -328,6 +332,59 @@ proxy_tables() {
   awk -F'\t' '{ printf "| %s | %s | %s | %.2f | %.2f | %s | %s | %.0f | %s |\n", $1, $2, $3, $4 / 1000, $5 / 1000, $6, $7, $8 / 1024, $9 }' "$WORK/runs.tsv"
   echo
   echo "</details>"
+}
+
+# --- allocation pass -----------------------------------------------------------------------------------------------
+# One more run per .NET proxy with dotnet-counters attached (not part of the timing medians): the runtime's
+# allocation rate and gen0 collections, per request.
+install_counters() {
+  [[ -x $TOOLS/dotnet-counters ]] && return 0
+  log "installing dotnet-counters $DOTNET_COUNTERS_VERSION into ${TOOLS#"$ROOT"/}"
+  dotnet tool install --tool-path "$TOOLS" dotnet-counters --version "$DOTNET_COUNTERS_VERSION" >"$WORK/tool.log" 2>&1
+}
+
+alloc_pass() {
+  if ! install_counters; then
+    log "dotnet-counters could not be installed: no allocation figures ($(tail -1 "$WORK/tool.log"))"
+    return 0
+  fi
+  local name
+  : >"$WORK/alloc.tsv"
+  for name in yarp router-on router-off; do
+    local url="http://127.0.0.1:${PORT[$name]}/api/items" csv="$WORK/counters-$name.csv"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -s "$BENCH/wrk/users.lua" -d2s "$url" >/dev/null 2>&1
+    # Background jobs ignore SIGINT in a script, so dotnet-counters stops by itself: 2 s before wrk, 2 s after.
+    local seconds=$((DURATION + 4))
+    start "counters-$name" "$TOOLS/dotnet-counters" collect -p "${PID[$name]}" --format csv -o "$csv" --refresh-interval 1 \
+      --duration "$(printf '00:00:%02d:%02d' $((seconds / 60)) $((seconds % 60)))" \
+      --counters 'System.Runtime[dotnet.gc.heap.total_allocated,dotnet.gc.collections]'
+    sleep 2
+    wrk -t"$THREADS" -c"$CONNECTIONS" -s "$BENCH/wrk/users.lua" -d"${DURATION}s" "$url" >"$WORK/wrk-$name-alloc.log" 2>&1
+    local pid=${PID[counters-$name]}
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    stop "counters-$name"
+    local rps; rps=$(grep -o 'rps=[0-9.]*' "$WORK/wrk-$name-alloc.log" | cut -d= -f2)
+    # The seconds under load (allocation rate above half the peak): mean bytes and gen0 GCs per second.
+    local bytes gen0
+    read -r bytes gen0 < <(awk -F, '
+      /total_allocated/ { a[$1] = $NF; if ($NF > m) m = $NF }
+      /gc.heap.generation=gen0/ { g[$1] = $NF }
+      END { for (t in a) if (a[t] > m / 2) { sa += a[t]; sg += g[t]; n++ } if (n) printf "%.0f %.2f\n", sa / n, sg / n; else print "0 0" }' "$csv")
+    printf '%s\t%s\t%s\t%s\n' "$name" "$rps" "$bytes" "$gen0" >>"$WORK/alloc.tsv"
+    log "allocation pass ${LABEL[$name]}: $(awk -v r="$rps" -v b="$bytes" 'BEGIN { printf "%.0f B/request at %.0f req/s", b / r, r }')"
+  done
+}
+
+alloc_table() {
+  [[ -s $WORK/alloc.tsv ]] || return 0
+  echo
+  echo "Allocation pass (one extra ${DURATION}s run per .NET proxy with dotnet-counters attached; not in the medians above):"
+  echo
+  echo "| proxy | req/s | allocated B/request | gen0 GCs per 10k requests |"
+  echo "|---|---:|---:|---:|"
+  awk -F'\t' -v yarp="${LABEL[yarp]}" -v on="${LABEL[router-on]}" -v off="${LABEL[router-off]}" '
+    { label = $1 == "yarp" ? yarp : $1 == "router-on" ? on : off
+      printf "| %s | %.0f | %.0f | %.1f |\n", label, $2, ($2 > 0 ? $3 / $2 : 0), ($2 > 0 ? $4 / $2 * 10000 : 0) }' "$WORK/alloc.tsv"
 }
 
 # --- guard reaction ------------------------------------------------------------------------------------------------
@@ -420,7 +477,10 @@ if [[ $GUARD == 1 ]]; then run_guard; fi
 write_results
 log "results written to ${RESULTS#"$ROOT"/}"
 echo
-if [[ $PROXY == 1 ]]; then sed -n '/^| proxy /,/^$/p' "$RESULTS"; sed -n '/^| ratio /,/^Requests/p' "$RESULTS"; echo; fi
+if [[ $PROXY == 1 ]]; then
+  sed -n '/^| proxy /,/^$/p' "$RESULTS"; sed -n '/^| ratio /,/^Requests/p' "$RESULTS"; echo
+  sed -n '/^| proxy | req\/s | allocated/,/^$/p' "$RESULTS"
+fi
 if [[ $GUARD == 1 ]]; then cat "$WORK/guard.md"; echo; fi
 if [[ $MICRO == 1 ]]; then grep -h '^|' "$WORK"/bdn/results/*-report-github.md; fi
 exit 0

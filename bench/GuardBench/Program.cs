@@ -64,6 +64,8 @@ internal sealed class Driver(Options options) : IDisposable
 
     public async Task<int> RunAsync()
     {
+        // The admin host's first scrape is slow (JIT): done before the clock starts.
+        _ = await _client.GetStringAsync(new Uri(options.Admin, "/metrics"));
         var start = Stopwatch.GetTimestamp();
         var flipAt = start + (long)(options.HealthySeconds * TicksPerSecond);
         var end = flipAt + (long)(options.AfterSeconds * TicksPerSecond);
@@ -105,9 +107,13 @@ internal sealed class Driver(Options options) : IDisposable
                 var canary = response.Headers.TryGetValues("X-Canary-Version", out var versions) && versions.FirstOrDefault() == "v2";
                 outcomes.Add(new Outcome(Stopwatch.GetTimestamp(), (int)response.StatusCode, canary));
             }
-            catch (HttpRequestException)
+            catch (HttpRequestException e)
             {
-                Interlocked.Increment(ref _transportErrors);
+                if (Interlocked.Increment(ref _transportErrors) == 1)
+                {
+                    Console.Error.WriteLine($"first transport error: {e.Message} {e.InnerException?.Message}");
+                }
+
                 outcomes.Add(new Outcome(Stopwatch.GetTimestamp(), 0, false));
             }
         }
