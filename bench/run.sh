@@ -6,7 +6,8 @@
 #
 # Environment:
 #   ROUNDS, DURATION, WARMUP (seconds), CONNECTIONS, THREADS   the proxy benchmark (wrk)
-#   MICRO=0 | PROXY=0 | GUARD=0 | ALLOC=0                      skip a part (ALLOC: the allocation pass)
+#   MICRO=0 | PROXY=0 | GUARD=0 | ALLOC=0 | LEAN=0             skip a part (ALLOC: the allocation pass; LEAN: the
+#                                                              router variant without ASP.NET Core's hosting log)
 #   GUARD_RATES ("200 2000"), GUARD_HEALTHY (3), GUARD_AFTER (3)  the guard reaction bench (req/s, seconds)
 #   RESULTS                                                    the results file (bench/results/YYYY-MM-DD.md)
 #   KEEP_WORK=1                                                keep the temp dir with logs and configs
@@ -25,6 +26,7 @@ MICRO=${MICRO:-1}
 PROXY=${PROXY:-1}
 GUARD=${GUARD:-1}
 ALLOC=${ALLOC:-1}
+LEAN=${LEAN:-1}
 GUARD_RATES=${GUARD_RATES:-"200 2000"}
 GUARD_HEALTHY=${GUARD_HEALTHY:-3}
 GUARD_AFTER=${GUARD_AFTER:-3}
@@ -34,11 +36,16 @@ TOOLS=$BENCH/artifacts/tools
 DOTNET_COUNTERS_VERSION=10.0.750501
 
 # Ports (all on 127.0.0.1).
-BACKEND_PORT=5101 YARP_PORT=8090 ON_PORT=8091 ON_ADMIN=8191 OFF_PORT=8092 OFF_ADMIN=8192 NGINX_PORT=8093
+BACKEND_PORT=5101 YARP_PORT=8090 ON_PORT=8091 ON_ADMIN=8191 OFF_PORT=8092 OFF_ADMIN=8192 NGINX_PORT=8093 LEAN_PORT=8094 LEAN_ADMIN=8194
 GUARD_STABLE_PORT=5111 GUARD_CANARY_PORT=5112 GUARD_PORT=8095 GUARD_ADMIN=8195
 PROXIES=(yarp router-on router-off nginx)
-declare -A LABEL=([yarp]="plain YARP" [router-on]="Canary, recording on" [router-off]="Canary, recording off" [nginx]="nginx split_clients")
-declare -A PORT=([yarp]=$YARP_PORT [router-on]=$ON_PORT [router-off]=$OFF_PORT [nginx]=$NGINX_PORT)
+declare -A LABEL=([yarp]="plain YARP" [router-on]="Canary, recording on" [router-off]="Canary, recording off" [nginx]="nginx split_clients"
+  [router-lean]="Canary, recording on, hosting log off")
+declare -A PORT=([yarp]=$YARP_PORT [router-on]=$ON_PORT [router-off]=$OFF_PORT [nginx]=$NGINX_PORT [router-lean]=$LEAN_PORT)
+# The variant: the router as it is, with ASP.NET Core's per-request hosting log category off. While that category is
+# enabled at any level, ASP.NET Core starts an Activity per request (for log scopes) even when nothing traces.
+LEAN_ENV='Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None'
+if [[ ${LEAN:-1} == 1 ]]; then PROXIES+=(router-lean); fi
 
 WORK=$(mktemp -d /tmp/canary-bench.XXXXXX)
 declare -A PID=()
@@ -230,7 +237,7 @@ run_micro() {
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 start_proxies() {
-  for p in $BACKEND_PORT $YARP_PORT $ON_PORT $ON_ADMIN $OFF_PORT $OFF_ADMIN $NGINX_PORT; do
+  for p in $BACKEND_PORT $YARP_PORT $ON_PORT $ON_ADMIN $OFF_PORT $OFF_ADMIN $NGINX_PORT $LEAN_PORT $LEAN_ADMIN; do
     port_free "$p" || { log "port $p is in use: stop what holds it"; return 1; }
   done
   export ASPNETCORE_ENVIRONMENT=Production
@@ -243,13 +250,18 @@ start_proxies() {
   start router-on dotnet "$PUBLISH/router/Canary.Router.dll" --config "$WORK/router-on/router.json"
   router_config "$WORK/router-off" $OFF_PORT $OFF_ADMIN false "$backend" "$backend" '{ "WindowSeconds": 10, "MinRequests": 20, "MaxErrorRate": 0.05 }'
   start router-off dotnet "$PUBLISH/router/Canary.Router.dll" --config "$WORK/router-off/router.json"
+  if [[ $LEAN == 1 ]]; then
+    router_config "$WORK/router-lean" $LEAN_PORT $LEAN_ADMIN true "$backend" "$backend" '{ "WindowSeconds": 10, "MinRequests": 20, "MaxErrorRate": 0.05 }'
+    start router-lean env "$LEAN_ENV" dotnet "$PUBLISH/router/Canary.Router.dll" --config "$WORK/router-lean/router.json"
+  fi
   nginx_config "$WORK/nginx"
   "$NGINX" -t -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" >"$WORK/nginx-test.log" 2>&1 \
     || { cat "$WORK/nginx-test.log" >&2; return 1; }
   start nginx "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log"
   for name in "${PROXIES[@]}"; do wait_http "$name" "http://127.0.0.1:${PORT[$name]}/api/ready"; done
   # Every proxy must answer through to the backend and name the version.
-  for name in router-on router-off nginx; do
+  for name in "${PROXIES[@]}"; do
+    [[ $name == yarp ]] && continue
     curl -sfi -H 'X-User-Id: probe' "http://127.0.0.1:${PORT[$name]}/api/probe" | grep -qi '^X-Canary-Version: v[12]' \
       || { log "$name does not set X-Canary-Version"; return 1; }
   done
@@ -298,7 +310,7 @@ run_proxies() {
     /^canary_requests_total\{/ && /route="api"/ { v = $NF + 0; total += v; if ($0 ~ /version="v2"/) canary += v }
     END { if (total > 0) printf "%.1f%% of %d", canary * 100 / total, total; else print "n/a" }')
   if [[ $ALLOC == 1 ]]; then alloc_pass; fi
-  for name in nginx router-off router-on yarp backend; do stop "$name"; done
+  for name in nginx router-lean router-off router-on yarp backend; do stop "$name"; done
   { proxy_tables; alloc_table; } >"$WORK/proxy.md"
 }
 
@@ -322,6 +334,11 @@ proxy_tables() {
   printf '| Canary (off) / plain YARP, throughput | %.3f |\n' "$(ratio router-off yarp 3)"
   printf '| recording cost, throughput (1 - on/off) | %.1f%% |\n' "$(ratio router-on router-off 3 | awk '{ print (1 - $1) * 100 }')"
   printf '| recording cost, CPU per request (on/off - 1) | %.1f%% |\n' "$(ratio router-on router-off 6 | awk '{ print ($1 - 1) * 100 }')"
+  if [[ $LEAN == 1 ]]; then
+    printf '| hosting log off / on (Canary, recording on), throughput | %.3f |\n' "$(ratio router-lean router-on 3)"
+    printf '| hosting log off / on (Canary, recording on), CPU per request | %.3f |\n' "$(ratio router-lean router-on 6)"
+    printf '| Canary (on, hosting log off) / plain YARP, throughput | %.3f |\n' "$(ratio router-lean yarp 3)"
+  fi
   echo
   echo "Requests the router (recording on) sent to the canary: ${CANARY_SHARE:-n/a} (target 10%)."
   echo
@@ -350,7 +367,9 @@ alloc_pass() {
   fi
   local name
   : >"$WORK/alloc.tsv"
-  for name in yarp router-on router-off; do
+  local names=(yarp router-on router-off)
+  if [[ $LEAN == 1 ]]; then names+=(router-lean); fi
+  for name in "${names[@]}"; do
     local url="http://127.0.0.1:${PORT[$name]}/api/items" csv="$WORK/counters-$name.csv"
     wrk -t"$THREADS" -c"$CONNECTIONS" -s "$BENCH/wrk/users.lua" -d2s "$url" >/dev/null 2>&1
     # Background jobs ignore SIGINT in a script, so dotnet-counters stops by itself: 2 s before wrk, 2 s after.
@@ -382,8 +401,8 @@ alloc_table() {
   echo
   echo "| proxy | req/s | allocated B/request | gen0 GCs per 10k requests |"
   echo "|---|---:|---:|---:|"
-  awk -F'\t' -v yarp="${LABEL[yarp]}" -v on="${LABEL[router-on]}" -v off="${LABEL[router-off]}" '
-    { label = $1 == "yarp" ? yarp : $1 == "router-on" ? on : off
+  awk -F'\t' -v yarp="${LABEL[yarp]}" -v on="${LABEL[router-on]}" -v off="${LABEL[router-off]}" -v lean="${LABEL[router-lean]}" '
+    { label = $1 == "yarp" ? yarp : $1 == "router-on" ? on : $1 == "router-off" ? off : lean
       printf "| %s | %.0f | %.0f | %.1f |\n", label, $2, ($2 > 0 ? $3 / $2 : 0), ($2 > 0 ? $4 / $2 * 10000 : 0) }' "$WORK/alloc.tsv"
 }
 
@@ -444,6 +463,10 @@ write_results() {
       echo "## Proxy throughput and latency (medians over $ROUNDS rounds)"
       echo
       echo "wrk against /api/items with a per-request X-User-Id (10,000 users); Canary: release at 10% canary, both versions on the same backend; nginx: split_clients 10% on X-User-Id, two upstreams with keep-alive to the same backend."
+      if [[ $LEAN == 1 ]]; then
+        echo
+        echo "\"hosting log off\": the same router with \`Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None\`, so ASP.NET Core starts no per-request Activity (it does while that log category is enabled at any level, even when nothing traces)."
+      fi
       echo
       cat "$WORK/proxy.md"
     fi
@@ -478,7 +501,7 @@ write_results
 log "results written to ${RESULTS#"$ROOT"/}"
 echo
 if [[ $PROXY == 1 ]]; then
-  sed -n '/^| proxy /,/^$/p' "$RESULTS"; sed -n '/^| ratio /,/^Requests/p' "$RESULTS"; echo
+  sed -n '/^| proxy | req\/s | p50/,/^$/p' "$RESULTS"; sed -n '/^| ratio /,/^Requests/p' "$RESULTS"; echo
   sed -n '/^| proxy | req\/s | allocated/,/^$/p' "$RESULTS"
 fi
 if [[ $GUARD == 1 ]]; then cat "$WORK/guard.md"; echo; fi
