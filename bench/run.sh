@@ -437,8 +437,8 @@ run_guard() {
   done
   stop stable; stop canary
   {
-    echo "| target req/s | achieved req/s | canary req/s (healthy) | reaction s | flip → rollback in /metrics s | failed user requests (5xx) | canary backend 500s | canary 2xx in window at flip | failures the thresholds need | failed − needed (≈ in flight) | transport errors | reaction < 1 s |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    echo "| target req/s | achieved req/s | canary req/s (healthy) | reaction s | flip → rollback in /metrics s | failed user requests (5xx) | canary backend 500s | canary 2xx in window at flip | failures the thresholds need | failed − needed (≈ in flight) | transport errors | reaction < 1 s | failed ≤ MinRequests + in flight |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
     cat "$WORK/guard-rows.md"
   } >"$WORK/guard.md"
 }

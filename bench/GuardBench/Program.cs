@@ -162,8 +162,13 @@ internal sealed class Driver(Options options) : IDisposable
         var seen = rollbackSeen is { } at ? ((at - flipSent) / TicksPerSecond).ToString("0.000", CultureInfo.InvariantCulture) : "not seen";
         var pass = !double.IsNaN(reaction) && reaction < 1 && rollbackSeen is not null && failedStable == 0;
 
+        // Blast radius goal: failed <= MinRequests + in flight, where in flight = the failures beyond what the
+        // thresholds needed (requests already decided when the verdict came).
+        var inFlight = Math.Max(0, failed - needed);
+        var contained = rollbackSeen is not null && failed <= options.MinRequests + inFlight;
+
         var row = string.Create(CultureInfo.InvariantCulture,
-            $"| {options.Rate:0} | {achieved:0} | {canaryRate:0} | {reaction:0.000} | {seen} | {failed} | {backendFailures} | {canaryOkInWindow} | {needed} | {failed - needed} | {Interlocked.Read(ref _transportErrors)} | {(pass ? "yes" : "NO")} |");
+            $"| {options.Rate:0} | {achieved:0} | {canaryRate:0} | {reaction:0.000} | {seen} | {failed} | {backendFailures} | {canaryOkInWindow} | {needed} | {failed - needed} | {Interlocked.Read(ref _transportErrors)} | {(pass ? "yes" : "NO")} | {(contained ? "yes" : "NO")} |");
         Console.WriteLine(row);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"requests {all.Count} in {seconds:0.0}s, healthy-phase 5xx {healthy.Count(o => o.Status >= 500)}, stable 5xx {failedStable}, concurrency {options.Concurrency}"));
