@@ -1,0 +1,37 @@
+-- wrk script for the proxy benchmarks: every request carries an X-User-Id from a pool of 10,000 users, each
+-- thread walking the pool from its own offset, so the router's bucketing runs on every request and about 10% of
+-- the users land on the canary (nginx's split_clients hashes the same header).
+-- The requests are formatted once, in init, so wrk spends no time building them.
+-- At the end it prints one machine-readable line, read by run.sh:
+--   WRK_RESULT requests=N duration_us=N rps=N p50_us=N p99_us=N mean_us=N connect=N read=N write=N timeout=N non2xx=N
+
+local users = 10000
+local pool = {}
+local next_user = 0
+local threads = 0
+
+function setup(thread)
+  thread:set("first_user", threads * 2503)
+  threads = threads + 1
+end
+
+function init(args)
+  for k = 1, users do
+    pool[k] = wrk.format("GET", nil, { ["X-User-Id"] = "user-" .. k })
+  end
+  next_user = (first_user or 0) % users
+end
+
+function request()
+  next_user = next_user % users + 1
+  return pool[next_user]
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "WRK_RESULT requests=%d duration_us=%d rps=%.1f p50_us=%d p99_us=%d mean_us=%.1f connect=%d read=%d write=%d timeout=%d non2xx=%d\n",
+    summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50), latency:percentile(99), latency.mean,
+    e.connect, e.read, e.write, e.timeout, e.status))
+end
