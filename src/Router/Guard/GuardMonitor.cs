@@ -62,9 +62,11 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
 
         var options = state.Guard;
         var now = core.Time.GetTimestamp() / core.Time.TimestampFrequency;
+        var canaryWindow = core.Windows.For(release, canary);
+        var stableWindow = core.Windows.For(release, state.Stable);
         var verdict = GuardPolicy.Judge(options,
-            core.Windows.For(release, canary).Read(now, options.WindowSeconds),
-            core.Windows.For(release, state.Stable).Read(now, options.WindowSeconds));
+            canaryWindow.Read(now, options.WindowSeconds), stableWindow.Read(now, options.WindowSeconds),
+            canaryWindow.Read(now, 1), stableWindow.Read(now, 1));
         _last[release] = verdict;
         core.Metrics.GuardErrorRate.WithLabels(release, canary).Set(verdict.Canary.ErrorRate);
         core.Metrics.GuardErrorRate.WithLabels(release, state.Stable).Set(verdict.Stable.ErrorRate);

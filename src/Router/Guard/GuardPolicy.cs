@@ -11,6 +11,23 @@ namespace Canary.Router.Guard;
 /// </summary>
 internal static class GuardPolicy
 {
+    /// <summary>
+    /// The verdict over the window, or a breach of the error thresholds in the current second alone (which needs
+    /// MinRequests canary requests in that second too). Under heavy traffic a canary that starts failing is then
+    /// caught after about MinRequests failures, not after enough failures to move a whole window's rate.
+    /// </summary>
+    public static GuardVerdict Judge(GuardOptions options, WindowFigures canary, WindowFigures stable, WindowFigures recentCanary, WindowFigures recentStable)
+    {
+        var verdict = Judge(options, canary, stable);
+        if (verdict.Kind == VerdictKind.Breach)
+        {
+            return verdict;
+        }
+
+        var recent = Judge(options with { WindowSeconds = 1 }, recentCanary, recentStable);
+        return recent.Kind == VerdictKind.Breach && recent.Reason == GuardVerdict.ErrorRateReason ? recent : verdict;
+    }
+
     public static GuardVerdict Judge(GuardOptions options, WindowFigures canary, WindowFigures stable)
     {
         if (canary.Requests < options.MinRequests)

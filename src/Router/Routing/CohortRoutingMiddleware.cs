@@ -197,6 +197,12 @@ internal sealed class CohortRoutingMiddleware(
     {
         for (var activity = Activity.Current; activity is not null; activity = activity.Parent)
         {
+            // An Activity nobody listens to (one started only for log scopes) is not worth the tags' allocations.
+            if (!activity.Source.HasListeners())
+            {
+                continue;
+            }
+
             activity.SetTag("canary.release", binding.ReleaseName);
             activity.SetTag("canary.route", binding.RouteName);
             activity.SetTag("canary.version", decision.Version);

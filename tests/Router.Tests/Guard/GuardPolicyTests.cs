@@ -133,4 +133,38 @@ public sealed class GuardPolicyTests
         Assert.Contains("7 requests", verdict.Explanation, StringComparison.Ordinal);
         Assert.Contains("MinRequests 20", verdict.Explanation, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Judge_WindowDilutedButLastSecondFailing_BreachOnTheLastSecond()
+    {
+        // 580 successes earlier in the window hide 25 failures (4%); the current second is 25 of 40 failing.
+        var verdict = GuardPolicy.Judge(Options,
+            canary: new WindowFigures(605, 25, 0, 10), stable: new WindowFigures(5000, 0, 0, 10),
+            recentCanary: new WindowFigures(40, 25, 0, 10), recentStable: new WindowFigures(400, 0, 0, 10));
+
+        Assert.Equal(VerdictKind.Breach, verdict.Kind);
+        Assert.Equal(GuardVerdict.ErrorRateReason, verdict.Reason);
+        Assert.Contains("in 1s", verdict.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Judge_LastSecondBelowMinRequests_WindowVerdictStands()
+    {
+        var verdict = GuardPolicy.Judge(Options,
+            canary: new WindowFigures(605, 25, 0, 10), stable: new WindowFigures(5000, 0, 0, 10),
+            recentCanary: new WindowFigures(19, 19, 0, 10), recentStable: new WindowFigures(400, 0, 0, 10));
+
+        Assert.Equal(VerdictKind.Healthy, verdict.Kind);
+    }
+
+    [Fact]
+    public void Judge_LastSecondSlowOnly_LatencyJudgedOnTheWindowOnly()
+    {
+        // One slow second is not enough to call p99 over the window: latency is judged on the whole window.
+        var verdict = GuardPolicy.Judge(Options,
+            canary: new WindowFigures(605, 0, 0, 900), stable: new WindowFigures(5000, 0, 0, 10),
+            recentCanary: new WindowFigures(40, 0, 0, 5000), recentStable: new WindowFigures(400, 0, 0, 10));
+
+        Assert.Equal(VerdictKind.Healthy, verdict.Kind);
+    }
 }
