@@ -19,6 +19,8 @@ command -v node >/dev/null 2>&1 || { echo "test.sh: Node.js is required to build
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build Canary.sln -c Release -nologo -v q
+# The benchmarks are not run here (bench/run.sh does), but they must keep compiling against the router.
+dotnet build bench/Bench.sln -c Release -nologo -v q
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

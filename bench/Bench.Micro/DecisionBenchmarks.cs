@@ -77,7 +77,7 @@ public class DecisionBenchmarks
         var state = _state;
         if (!CohortDecider.TryMatchSegment(state, context, out var decision))
         {
-            var key = state.NeedsBucket ? RequestValues.FirstOf(context, state.UserKey) : null;
+            var key = state.Canary is not null ? RequestValues.FirstOf(context, state.UserKey) : null;
             decision = CohortDecider.ByWeight(state, key);
         }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
 using Canary.Router.Guard;
 using Canary.Router.Metrics;
@@ -5,12 +7,25 @@ using Microsoft.AspNetCore.Http;
 
 namespace Canary.Bench;
 
+/// <summary>What is listening while a request is recorded.</summary>
+public enum Listening
+{
+    /// <summary>The router's default: no OTel exporter, no tracing.</summary>
+    Nothing,
+
+    /// <summary>OTel metrics exported (OTEL_EXPORTER_OTLP_ENDPOINT set): the OTel counter and histogram take measurements too.</summary>
+    OtelMeter,
+
+    /// <summary>An Activity is current (tracing on, or ASP.NET Core's hosting log enabled).</summary>
+    CurrentActivity,
+}
+
 /// <summary>
-/// Per-request recording: what <see cref="RequestRecorder"/> does after the response, on a 2xx. OpenTelemetry
-/// instruments have no listener here (as in the router without an OTLP endpoint), so they cost an Enabled check.
+/// Per-request recording: what <see cref="RequestRecorder"/> does after the response, on a 2xx, with each kind of
+/// listener the router can have.
 /// </summary>
 [MemoryDiagnoser]
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "BenchmarkDotNet disposes it in GlobalCleanup.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "BenchmarkDotNet disposes them in GlobalCleanup.")]
 public class RecordingBenchmarks
 {
     private static readonly TimeSpan Elapsed = TimeSpan.FromMilliseconds(1.7);
@@ -19,7 +34,13 @@ public class RecordingBenchmarks
     private VersionMeters _meters = null!;
     private RequestWindow _window = null!;
     private DefaultHttpContext _context = null!;
+    private MeterListener? _listener;
+    private Activity? _activity;
     private long _second;
+    private long _measurements;
+
+    [Params(Listening.Nothing, Listening.OtelMeter, Listening.CurrentActivity)]
+    public Listening Listening { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -30,12 +51,41 @@ public class RecordingBenchmarks
         _context = new DefaultHttpContext();
         _context.Response.StatusCode = StatusCodes.Status200OK;
         _second = TimeProvider.System.GetTimestamp() / TimeProvider.System.TimestampFrequency;
+        if (Listening == Listening.OtelMeter)
+        {
+            _listener = new MeterListener
+            {
+                InstrumentPublished = (instrument, listener) =>
+                {
+                    if (instrument.Meter.Name == RouterMetrics.MeterName)
+                    {
+                        listener.EnableMeasurementEvents(instrument);
+                    }
+                },
+            };
+            _listener.SetMeasurementEventCallback<long>((_, _, _, _) => Interlocked.Increment(ref _measurements));
+            _listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref _measurements));
+            _listener.Start();
+            _meters.Record(StatusClass.Success2xx, Elapsed, _second);
+            if (Interlocked.Read(ref _measurements) != 2)
+            {
+                throw new InvalidOperationException("the listener does not see the router's instruments");
+            }
+        }
+
+        // Started synchronously here, so it stays current on this thread for the benchmark's calls.
+        _activity = Listening == Listening.CurrentActivity ? new Activity("Microsoft.AspNetCore.Hosting.HttpRequestIn").Start() : null;
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _metrics.Dispose();
+    public void Cleanup()
+    {
+        _activity?.Stop();
+        _listener?.Dispose();
+        _metrics.Dispose();
+    }
 
-    /// <summary>Counter, histogram, guard window (and the OTel Enabled checks).</summary>
+    /// <summary>Counter, histogram, guard window and the OTel instruments (an Enabled check when nothing listens).</summary>
     [Benchmark(Baseline = true)]
     public void VersionMeters_Record() => _meters.Record(StatusClass.Success2xx, Elapsed, _second);
 
