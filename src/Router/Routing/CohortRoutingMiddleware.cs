@@ -53,14 +53,22 @@ internal sealed class CohortRoutingMiddleware(
         return core.Options.RecordRequests ? ForwardAsync(context, binding, route, state, target) : next(context);
     }
 
+    // The first attempt is inlined here rather than awaited through AttemptAsync: one state machine per request,
+    // not two (an allocation on every request; bench/results).
     private async Task ForwardAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target)
     {
-        await AttemptAsync(context, binding, target);
-        if (!NothingWasSent(context))
+        var started = recorder.Start();
+        await next(context);
+        recorder.Record(context, binding, target, started);
+        if (NothingWasSent(context))
         {
-            return;
+            await RecoverAsync(context, binding, route, state, target);
         }
+    }
 
+    /// <summary>After an attempt that reached no backend: the other version once, then the outage hold.</summary>
+    private async Task RecoverAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target)
+    {
         // A version that refused the connection never saw the request: an idempotent request without a body is
         // safe to send once to the other version, so a crashed canary (or stable) shows users no error.
         var retryable = CanRetry(context);
