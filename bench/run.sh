@@ -6,8 +6,8 @@
 #
 # Environment:
 #   ROUNDS, DURATION, WARMUP (seconds), CONNECTIONS, THREADS   the proxy benchmark (wrk)
-#   MICRO=0 | PROXY=0 | GUARD=0 | ALLOC=0 | LEAN=0             skip a part (ALLOC: the allocation pass; LEAN: the
-#                                                              router variant without ASP.NET Core's hosting log)
+#   MICRO=0 | PROXY=0 | GUARD=0 | ALLOC=0                      skip a part (ALLOC: the allocation pass)
+#   SOAK=600                                                   seconds of the RSS soak (0, the default: skipped)
 #   GUARD_RATES ("200 2000"), GUARD_HEALTHY (3), GUARD_AFTER (3)  the guard reaction bench (req/s, seconds)
 #   RESULTS                                                    the results file (bench/results/YYYY-MM-DD.md)
 #   KEEP_WORK=1                                                keep the temp dir with logs and configs
@@ -26,7 +26,7 @@ MICRO=${MICRO:-1}
 PROXY=${PROXY:-1}
 GUARD=${GUARD:-1}
 ALLOC=${ALLOC:-1}
-LEAN=${LEAN:-1}
+SOAK=${SOAK:-0}
 GUARD_RATES=${GUARD_RATES:-"200 2000"}
 GUARD_HEALTHY=${GUARD_HEALTHY:-3}
 GUARD_AFTER=${GUARD_AFTER:-3}
@@ -36,16 +36,11 @@ TOOLS=$BENCH/artifacts/tools
 DOTNET_COUNTERS_VERSION=10.0.750501
 
 # Ports (all on 127.0.0.1).
-BACKEND_PORT=5101 YARP_PORT=8090 ON_PORT=8091 ON_ADMIN=8191 OFF_PORT=8092 OFF_ADMIN=8192 NGINX_PORT=8093 LEAN_PORT=8094 LEAN_ADMIN=8194
+BACKEND_PORT=5101 YARP_PORT=8090 ON_PORT=8091 ON_ADMIN=8191 OFF_PORT=8092 OFF_ADMIN=8192 NGINX_PORT=8093 SOAK_PORT=8096 SOAK_ADMIN=8196
 GUARD_STABLE_PORT=5111 GUARD_CANARY_PORT=5112 GUARD_PORT=8095 GUARD_ADMIN=8195
 PROXIES=(yarp router-on router-off nginx)
-declare -A LABEL=([yarp]="plain YARP" [router-on]="Canary, recording on" [router-off]="Canary, recording off" [nginx]="nginx split_clients"
-  [router-lean]="Canary, recording on, hosting log off")
-declare -A PORT=([yarp]=$YARP_PORT [router-on]=$ON_PORT [router-off]=$OFF_PORT [nginx]=$NGINX_PORT [router-lean]=$LEAN_PORT)
-# The variant: the router as it is, with ASP.NET Core's per-request hosting log category off. While that category is
-# enabled at any level, ASP.NET Core starts an Activity per request (for log scopes) even when nothing traces.
-LEAN_ENV='Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None'
-if [[ ${LEAN:-1} == 1 ]]; then PROXIES+=(router-lean); fi
+declare -A LABEL=([yarp]="plain YARP" [router-on]="Canary, recording on" [router-off]="Canary, recording off" [nginx]="nginx split_clients")
+declare -A PORT=([yarp]=$YARP_PORT [router-on]=$ON_PORT [router-off]=$OFF_PORT [nginx]=$NGINX_PORT)
 
 WORK=$(mktemp -d /tmp/canary-bench.XXXXXX)
 declare -A PID=()
@@ -237,7 +232,7 @@ run_micro() {
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 start_proxies() {
-  for p in $BACKEND_PORT $YARP_PORT $ON_PORT $ON_ADMIN $OFF_PORT $OFF_ADMIN $NGINX_PORT $LEAN_PORT $LEAN_ADMIN; do
+  for p in $BACKEND_PORT $YARP_PORT $ON_PORT $ON_ADMIN $OFF_PORT $OFF_ADMIN $NGINX_PORT; do
     port_free "$p" || { log "port $p is in use: stop what holds it"; return 1; }
   done
   export ASPNETCORE_ENVIRONMENT=Production
@@ -250,10 +245,6 @@ start_proxies() {
   start router-on dotnet "$PUBLISH/router/Canary.Router.dll" --config "$WORK/router-on/router.json"
   router_config "$WORK/router-off" $OFF_PORT $OFF_ADMIN false "$backend" "$backend" '{ "WindowSeconds": 10, "MinRequests": 20, "MaxErrorRate": 0.05 }'
   start router-off dotnet "$PUBLISH/router/Canary.Router.dll" --config "$WORK/router-off/router.json"
-  if [[ $LEAN == 1 ]]; then
-    router_config "$WORK/router-lean" $LEAN_PORT $LEAN_ADMIN true "$backend" "$backend" '{ "WindowSeconds": 10, "MinRequests": 20, "MaxErrorRate": 0.05 }'
-    start router-lean env "$LEAN_ENV" dotnet "$PUBLISH/router/Canary.Router.dll" --config "$WORK/router-lean/router.json"
-  fi
   nginx_config "$WORK/nginx"
   "$NGINX" -t -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" >"$WORK/nginx-test.log" 2>&1 \
     || { cat "$WORK/nginx-test.log" >&2; return 1; }
@@ -310,7 +301,7 @@ run_proxies() {
     /^canary_requests_total\{/ && /route="api"/ { v = $NF + 0; total += v; if ($0 ~ /version="v2"/) canary += v }
     END { if (total > 0) printf "%.1f%% of %d", canary * 100 / total, total; else print "n/a" }')
   if [[ $ALLOC == 1 ]]; then alloc_pass; fi
-  for name in nginx router-lean router-off router-on yarp backend; do stop "$name"; done
+  for name in nginx router-off router-on yarp backend; do stop "$name"; done
   { proxy_tables; alloc_table; } >"$WORK/proxy.md"
 }
 
@@ -334,11 +325,6 @@ proxy_tables() {
   printf '| Canary (off) / plain YARP, throughput | %.3f |\n' "$(ratio router-off yarp 3)"
   printf '| recording cost, throughput (1 - on/off) | %.1f%% |\n' "$(ratio router-on router-off 3 | awk '{ print (1 - $1) * 100 }')"
   printf '| recording cost, CPU per request (on/off - 1) | %.1f%% |\n' "$(ratio router-on router-off 6 | awk '{ print ($1 - 1) * 100 }')"
-  if [[ $LEAN == 1 ]]; then
-    printf '| hosting log off / on (Canary, recording on), throughput | %.3f |\n' "$(ratio router-lean router-on 3)"
-    printf '| hosting log off / on (Canary, recording on), CPU per request | %.3f |\n' "$(ratio router-lean router-on 6)"
-    printf '| Canary (on, hosting log off) / plain YARP, throughput | %.3f |\n' "$(ratio router-lean yarp 3)"
-  fi
   echo
   echo "Requests the router (recording on) sent to the canary: ${CANARY_SHARE:-n/a} (target 10%)."
   echo
@@ -368,7 +354,6 @@ alloc_pass() {
   local name
   : >"$WORK/alloc.tsv"
   local names=(yarp router-on router-off)
-  if [[ $LEAN == 1 ]]; then names+=(router-lean); fi
   for name in "${names[@]}"; do
     local url="http://127.0.0.1:${PORT[$name]}/api/items" csv="$WORK/counters-$name.csv"
     wrk -t"$THREADS" -c"$CONNECTIONS" -s "$BENCH/wrk/users.lua" -d2s "$url" >/dev/null 2>&1
@@ -401,8 +386,8 @@ alloc_table() {
   echo
   echo "| proxy | req/s | allocated B/request | gen0 GCs per 10k requests |"
   echo "|---|---:|---:|---:|"
-  awk -F'\t' -v yarp="${LABEL[yarp]}" -v on="${LABEL[router-on]}" -v off="${LABEL[router-off]}" -v lean="${LABEL[router-lean]}" '
-    { label = $1 == "yarp" ? yarp : $1 == "router-on" ? on : $1 == "router-off" ? off : lean
+  awk -F'\t' -v yarp="${LABEL[yarp]}" -v on="${LABEL[router-on]}" -v off="${LABEL[router-off]}" '
+    { label = $1 == "yarp" ? yarp : $1 == "router-on" ? on : off
       printf "| %s | %.0f | %.0f | %.1f |\n", label, $2, ($2 > 0 ? $3 / $2 : 0), ($2 > 0 ? $4 / $2 * 10000 : 0) }' "$WORK/alloc.tsv"
 }
 
@@ -443,6 +428,42 @@ run_guard() {
   } >"$WORK/guard.md"
 }
 
+# --- RSS soak ------------------------------------------------------------------------------------------------------
+# The router (recording on) under steady wrk load for SOAK seconds; its resident set sampled every 10 s.
+run_soak() {
+  log "RSS soak: Canary (recording on) under wrk for ${SOAK}s, RSS sampled every 10 s"
+  for p in $BACKEND_PORT $SOAK_PORT $SOAK_ADMIN; do
+    port_free "$p" || { log "port $p is in use: stop what holds it"; return 1; }
+  done
+  export ASPNETCORE_ENVIRONMENT=Production
+  local backend=http://127.0.0.1:$BACKEND_PORT
+  start backend dotnet "$PUBLISH/backend/Canary.Bench.Backend.dll" --urls "$backend" --name backend
+  wait_http backend "$backend/api/ready"
+  router_config "$WORK/soak" $SOAK_PORT $SOAK_ADMIN true "$backend" "$backend" '{ "WindowSeconds": 10, "MinRequests": 20, "MaxErrorRate": 0.05 }'
+  start soak dotnet "$PUBLISH/router/Canary.Router.dll" --config "$WORK/soak/router.json"
+  wait_http soak "http://127.0.0.1:$SOAK_PORT/api/ready"
+  start soak-wrk wrk -t"$THREADS" -c"$CONNECTIONS" -s "$BENCH/wrk/users.lua" -d"${SOAK}s" "http://127.0.0.1:$SOAK_PORT/api/items"
+  : >"$WORK/soak.tsv"
+  local t
+  for ((t = 10; t <= SOAK; t += 10)); do
+    sleep 10
+    printf '%d\t%s\n' "$t" "$(awk '/^VmRSS:/ { print $2 }' "/proc/${PID[soak]}/status")" >>"$WORK/soak.tsv"
+  done
+  wait "${PID[soak-wrk]}" 2>/dev/null || true
+  unset "PID[soak-wrk]"
+  stop soak; stop backend
+  {
+    echo "| minute | RSS MB, lowest–highest sample |"
+    echo "|---:|---|"
+    awk -F'\t' '{ m = int(($1 - 1) / 60) + 1; kb = $2; if (!(m in lo) || kb < lo[m]) lo[m] = kb; if (kb > hi[m]) hi[m] = kb }
+      END { for (m = 1; m in lo; m++) printf "| %d | %.0f–%.0f |\n", m, lo[m] / 1024, hi[m] / 1024 }' "$WORK/soak.tsv"
+    echo
+    grep '^WRK_RESULT' "$WORK/soak-wrk.log" | awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+      END { printf "%d requests at %.0f req/s, %d errors.\n", v["requests"], v["rps"], v["connect"] + v["read"] + v["write"] + v["timeout"] + v["non2xx"] }'
+  } >"$WORK/soak.md"
+  log "soak: $(tail -1 "$WORK/soak.md")"
+}
+
 # --- report --------------------------------------------------------------------------------------------------------
 write_results() {
   mkdir -p "$(dirname "$RESULTS")"
@@ -463,10 +484,8 @@ write_results() {
       echo "## Proxy throughput and latency (medians over $ROUNDS rounds)"
       echo
       echo "wrk against /api/items with a per-request X-User-Id (10,000 users); Canary: release at 10% canary, both versions on the same backend; nginx: split_clients 10% on X-User-Id, two upstreams with keep-alive to the same backend."
-      if [[ $LEAN == 1 ]]; then
-        echo
-        echo "\"hosting log off\": the same router with \`Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics=None\`, so ASP.NET Core starts no per-request Activity (it does while that log category is enabled at any level, even when nothing traces)."
-      fi
+      echo
+      echo "Plain YARP and the router both run with ASP.NET Core's hosting diagnostics log category off (no per-request Activity when nothing traces; see bench/README.md), so the ratio is the router's own work."
       echo
       cat "$WORK/proxy.md"
     fi
@@ -478,6 +497,14 @@ write_results() {
         "Reaction = the canary backend's first failing response to the last request it received. Goal: < 1 s, failed ≤ MinRequests + in flight."
       echo
       cat "$WORK/guard.md"
+    fi
+    if [[ $SOAK -gt 0 ]]; then
+      echo
+      echo "## RSS soak"
+      echo
+      echo "The router (recording on, the release above) under wrk -c$CONNECTIONS for ${SOAK}s; resident set sampled every 10 s. Goal: at most 150 MB, flat."
+      echo
+      cat "$WORK/soak.md"
     fi
     if [[ $MICRO == 1 ]]; then
       echo
@@ -497,6 +524,7 @@ build
 if [[ $MICRO == 1 ]]; then run_micro; fi
 if [[ $PROXY == 1 ]]; then run_proxies; fi
 if [[ $GUARD == 1 ]]; then run_guard; fi
+if [[ $SOAK -gt 0 ]]; then run_soak; fi
 write_results
 log "results written to ${RESULTS#"$ROOT"/}"
 echo
@@ -505,5 +533,6 @@ if [[ $PROXY == 1 ]]; then
   sed -n '/^| proxy | req\/s | allocated/,/^$/p' "$RESULTS"
 fi
 if [[ $GUARD == 1 ]]; then cat "$WORK/guard.md"; echo; fi
+if [[ $SOAK -gt 0 ]]; then cat "$WORK/soak.md"; echo; fi
 if [[ $MICRO == 1 ]]; then grep -h '^|' "$WORK"/bdn/results/*-report-github.md; fi
 exit 0
