@@ -24,7 +24,10 @@ internal static class GuardPolicy
             return verdict;
         }
 
-        var recent = Judge(options with { WindowSeconds = 1 }, recentCanary, recentStable);
+        // Stable is compared over the window when the second alone holds too little of it: a dependency failing both
+        // versions must not be blamed on the canary because a second boundary split stable's traffic.
+        var comparedStable = recentStable.Requests >= options.MinRequests ? recentStable : stable;
+        var recent = Judge(options with { WindowSeconds = 1 }, recentCanary, comparedStable);
         return recent.Kind == VerdictKind.Breach && recent.Reason == GuardVerdict.ErrorRateReason ? recent : verdict;
     }
 

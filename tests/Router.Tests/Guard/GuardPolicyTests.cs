@@ -167,4 +167,15 @@ public sealed class GuardPolicyTests
 
         Assert.Equal(VerdictKind.Healthy, verdict.Kind);
     }
+
+    [Fact]
+    public void Judge_LastSecondFailingWithLittleStableTraffic_ComparedWithStablesWindow()
+    {
+        // Both versions fail alike; the current second holds 20 canary requests but only 5 of stable's.
+        var verdict = GuardPolicy.Judge(Options,
+            canary: new WindowFigures(40, 40, 0, 10), stable: new WindowFigures(60, 60, 0, 10),
+            recentCanary: new WindowFigures(20, 20, 0, 10), recentStable: new WindowFigures(5, 5, 0, 10));
+
+        Assert.Equal(VerdictKind.Healthy, verdict.Kind);
+    }
 }
