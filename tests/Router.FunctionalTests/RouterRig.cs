@@ -78,7 +78,7 @@ internal sealed class RouterRig : IAsyncDisposable
                 await backend.DisposeAsync();
             }
 
-            Directory.Delete(folder, recursive: true);
+            TempFolder.DeleteQuietly(folder);
 
             throw;
         }
@@ -124,14 +124,7 @@ internal sealed class RouterRig : IAsyncDisposable
             await backend.DisposeAsync();
         }
 
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temp folder left behind harms no later run.
-        }
+        TempFolder.DeleteQuietly(Folder);
     }
 
     public static HttpClient NewClient() => new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false })

@@ -43,7 +43,7 @@ internal sealed class TestRouter : IAsyncDisposable
         }
         catch
         {
-            Directory.Delete(folder, recursive: true);
+            TempFolder.DeleteQuietly(folder);
             throw;
         }
     }
@@ -69,14 +69,7 @@ internal sealed class TestRouter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Host.DisposeAsync();
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temp folder left behind harms no later run.
-        }
+        TempFolder.DeleteQuietly(Folder);
     }
 
     private static string Config(double weight, IReadOnlyList<RouteSpec> routes)

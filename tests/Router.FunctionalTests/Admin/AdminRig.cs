@@ -113,7 +113,7 @@ internal sealed class AdminRig : IAsyncDisposable
                     await backend.DisposeAsync();
                 }
 
-                Directory.Delete(folder, recursive: true);
+                TempFolder.DeleteQuietly(folder);
             }
 
             throw;
@@ -301,14 +301,7 @@ internal sealed class AdminRig : IAsyncDisposable
             await backend.DisposeAsync();
         }
 
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temp folder left behind harms no later run.
-        }
+        TempFolder.DeleteQuietly(Folder);
     }
 
     private async Task StartRouterAsync() =>

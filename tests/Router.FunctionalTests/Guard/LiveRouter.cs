@@ -65,7 +65,7 @@ internal sealed class LiveRouter : IAsyncDisposable
         }
         catch
         {
-            Directory.Delete(folder, recursive: true);
+            TempFolder.DeleteQuietly(folder);
             throw;
         }
     }
@@ -143,14 +143,7 @@ internal sealed class LiveRouter : IAsyncDisposable
         Client.Dispose();
         Admin.Dispose();
         await Host.DisposeAsync();
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temp folder left behind harms no later run.
-        }
+        TempFolder.DeleteQuietly(Folder);
     }
 
     private static string? Header(HttpResponseMessage response, string name) =>

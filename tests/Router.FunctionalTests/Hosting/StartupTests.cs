@@ -8,7 +8,7 @@ public sealed class StartupTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("canary-startup-").FullName;
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => TempFolder.DeleteQuietly(_folder);
 
     [Fact]
     public async Task StartAsync_InvalidFile_ConfigExceptionListingEveryProblem()

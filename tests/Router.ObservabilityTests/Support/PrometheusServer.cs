@@ -111,7 +111,7 @@ internal sealed class PrometheusServer : IAsyncDisposable
             await server.StopAsync();
             if (attempt == 3)
             {
-                Directory.Delete(folder, recursive: true);
+                TempFolder.DeleteQuietly(folder);
                 Assert.Fail($"prometheus did not become ready on 127.0.0.1:{port}:\n{output}");
             }
         }
@@ -175,14 +175,7 @@ internal sealed class PrometheusServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp folder left behind is harmless.
-        }
+        TempFolder.DeleteQuietly(_folder);
     }
 
     private async Task StopAsync()

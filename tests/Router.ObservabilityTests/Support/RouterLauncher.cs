@@ -55,7 +55,7 @@ internal sealed class RouterLauncher : IAsyncDisposable
         }
         catch
         {
-            Directory.Delete(folder, recursive: true);
+            TempFolder.DeleteQuietly(folder);
             throw;
         }
     }
@@ -124,13 +124,6 @@ internal sealed class RouterLauncher : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Host.DisposeAsync();
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp folder left behind is harmless.
-        }
+        TempFolder.DeleteQuietly(_folder);
     }
 }

@@ -94,7 +94,7 @@ internal sealed class GuardRig : IDisposable
         }
         catch
         {
-            Directory.Delete(folder, recursive: true);
+            TempFolder.DeleteQuietly(folder);
             throw;
         }
     }
@@ -125,13 +125,6 @@ internal sealed class GuardRig : IDisposable
     public void Dispose()
     {
         Core.Dispose();
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort.
-        }
+        TempFolder.DeleteQuietly(_folder);
     }
 }
