@@ -12,13 +12,16 @@ export CANARY_ADMIN_KEY="${CANARY_ADMIN_KEY:-$(head -c 18 /dev/urandom | base64 
 logs=.demo
 mkdir -p "$logs"
 pids=()
-stop() {
+stop() { # stop STATUS: Ctrl-C is a normal end (0); a process that died on its own is not (1)
+  local status=$1
   trap - INT TERM EXIT
   echo; echo "Stopping..."
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  exit "$status"
 }
-trap stop INT TERM EXIT
+trap 'stop 0' INT TERM
+trap 'stop $?' EXIT
 
 start() { # name, log, command...
   local name=$1 log=$2; shift 2
@@ -59,3 +62,4 @@ Press Ctrl-C to stop everything.
 INFO
 wait -n "${pids[@]}" || true
 echo "demo.sh: a process exited; see $logs/" >&2
+exit 1
