@@ -1,3 +1,4 @@
+using Canary.Router.Guard;
 using Canary.Router.Hosting;
 
 namespace Canary.Router.Admin;
@@ -24,7 +25,7 @@ internal static class FiguresEndpoints
                 }
 
                 // The current second is still filling: read the last complete ones.
-                var now = (core.Time.GetTimestamp() / core.Time.TimestampFrequency) - 1;
+                var now = RequestWindow.SecondOf(core.Time, core.Time.GetTimestamp()) - 1;
                 var versions = new[] { state.Stable, state.Canary }.OfType<string>()
                     .ToDictionary(v => v, v =>
                     {

@@ -53,7 +53,7 @@ internal static class ReleaseEndpoints
                 }
 
                 return Change(core, views, request, name, s => ReleaseTransitions.SetWeight(s, weight),
-                    new ChangeCause(Actor.Operator, "weight", "operator", $"operator set the weight to {weight}%"));
+                    ChangeCause.ByOperator("weight", $"operator set the weight to {weight}%"));
             })
             .WithName("SetWeight").WithSummary("Sets the percent of users on the canary (0..100, 0.01 resolution). Honours If-Match.")
             .Accepts<WeightRequest>("application/json")
@@ -79,9 +79,7 @@ internal static class ReleaseEndpoints
     /// <summary>A bodiless POST action: applies the transition, honouring If-Match.</summary>
     public static void MapAction(RouteGroupBuilder admin, string action, string name, string summary, Func<ReleaseState, Transition> transition, string reason) =>
         admin.MapPost($"/{{name}}/{action}", (string name, HttpRequest request, RouterCore core, ReleaseViews views) =>
-                core.Store.Get(name) is null
-                    ? AdminProblems.UnknownRelease(name)
-                    : Change(core, views, request, name, transition, new ChangeCause(Actor.Operator, action, "operator", reason)))
+                Change(core, views, request, name, transition, ChangeCause.ByOperator(action, reason)))
             .WithName(name).WithSummary(summary + " Honours If-Match.")
             .Produces<ReleaseView>().ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
@@ -89,6 +87,11 @@ internal static class ReleaseEndpoints
     /// <summary>Applies an operator's change through the store and answers with the new state, or the refusal.</summary>
     public static IResult Change(RouterCore core, ReleaseViews views, HttpRequest request, string name, Func<ReleaseState, Transition> transition, ChangeCause cause)
     {
+        if (core.Store.Get(name) is null)
+        {
+            return AdminProblems.UnknownRelease(name);
+        }
+
         if (!IfMatch.TryParse(request, out var revision))
         {
             return AdminProblems.Problem(StatusCodes.Status412PreconditionFailed, "Precondition failed", "If-Match must be an ETag from GET /admin/releases/{name} (e.g. \"12\") or *.");

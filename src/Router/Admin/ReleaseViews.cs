@@ -28,7 +28,7 @@ internal sealed class ReleaseViews(RouterCore core, GuardMonitor guard, IProxySt
 
     private List<RouteView> Routes(ReleaseState state)
     {
-        var release = core.Options.Releases.FirstOrDefault(r => r.Name == state.Name);
+        var release = core.Options.Release(state.Name);
         if (release is null)
         {
             return [];

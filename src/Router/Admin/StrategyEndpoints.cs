@@ -16,7 +16,7 @@ internal static class StrategyEndpoints
 
         admin.MapPost("/{name}/switch", async (string name, HttpRequest request, RouterCore core, ReleaseViews views, VersionHealth health) =>
             {
-                if (core.Store.Get(name) is not { } state || core.Options.Releases.FirstOrDefault(r => r.Name == name) is not { } options)
+                if (core.Store.Get(name) is not { } state || core.Options.Release(name) is not { } options)
                 {
                     return AdminProblems.UnknownRelease(name);
                 }
@@ -35,7 +35,7 @@ internal static class StrategyEndpoints
                 // Only if nothing moved while the probes ran: the switch must go to the version that was checked.
                 return ReleaseEndpoints.Change(core, views, request, name,
                     s => s.Canary == target ? ReleaseTransitions.Switch(s) : Transition.Refuse($"release '{name}' changed during the health check"),
-                    new ChangeCause(Actor.Operator, "switch", "operator", $"operator switched every user to {target}; {state.Stable} stays warm"));
+                    ChangeCause.ByOperator("switch", $"operator switched every user to {target}; {state.Stable} stays warm"));
             })
             .WithName("Switch").WithSummary("Blue-green: every user to the other version at once, after checking its health (409 when unhealthy). Honours If-Match.")
             .Produces<ReleaseView>().ProducesProblem(StatusCodes.Status404NotFound)
@@ -49,7 +49,7 @@ internal static class StrategyEndpoints
     private static void MapDrain(RouteGroupBuilder admin, string action, string name, string summary, Func<ReleaseState, DrainedDestination, Transition> transition) =>
         admin.MapPost($"/{{name}}/{action}", async (string name, HttpRequest request, RouterCore core, ReleaseViews views) =>
             {
-                if (core.Options.Releases.FirstOrDefault(r => r.Name == name) is not { } options)
+                if (core.Options.Release(name) is not { } options)
                 {
                     return AdminProblems.UnknownRelease(name);
                 }
@@ -82,7 +82,7 @@ internal static class StrategyEndpoints
 
                 var canonical = known!.First(a => DrainAddresses.Same(a, address!));
                 return ReleaseEndpoints.Change(core, views, request, name, s => transition(s, new DrainedDestination(route!, canonical)),
-                    new ChangeCause(Actor.Operator, action, "operator", $"operator {(action == "drain" ? "drained" : "undrained")} {canonical} of route '{route}'"));
+                    ChangeCause.ByOperator(action, $"operator {(action == "drain" ? "drained" : "undrained")} {canonical} of route '{route}'"));
             })
             .WithName(name).WithSummary(summary + " Body: {\"route\": \"api\", \"destination\": \"http://...\"}. Honours If-Match.")
             .Accepts<DrainRequest>("application/json")

@@ -24,6 +24,8 @@ internal sealed record RouterOptions
 
     /// <summary>In the order router.json lists them.</summary>
     public IReadOnlyList<ReleaseOptions> Releases { get; init; } = [];
+
+    public ReleaseOptions? Release(string name) => Releases.FirstOrDefault(r => r.Name == name);
 }
 
 /// <summary>The anonymous-user cookie that pins a user's bucket when no user key is present.</summary>

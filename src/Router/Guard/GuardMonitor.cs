@@ -61,7 +61,7 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         }
 
         var options = state.Guard;
-        var now = core.Time.GetTimestamp() / core.Time.TimestampFrequency;
+        var now = RequestWindow.SecondOf(core.Time, core.Time.GetTimestamp());
         var canaryWindow = core.Windows.For(release, canary);
         var stableWindow = core.Windows.For(release, state.Stable);
         var verdict = GuardPolicy.Judge(options,
@@ -81,7 +81,7 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         if (core.Store.Apply(release, s => ReleaseTransitions.GuardRollback(s, canary), cause) is ({ } change, _))
         {
             // A new attempt at this canary starts from a clean window, not from the failures that ended this one.
-            core.Windows.For(release, canary).Clear();
+            canaryWindow.Clear();
             LogRolledBack(logger, release, canary, change.After.Revision, verdict.Explanation);
         }
     }

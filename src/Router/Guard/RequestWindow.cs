@@ -23,6 +23,9 @@ internal sealed class RequestWindow
         }
     }
 
+    /// <summary>The whole second a <see cref="TimeProvider"/> timestamp falls in: the windows' slot clock.</summary>
+    public static long SecondOf(TimeProvider time, long timestamp) => timestamp / time.TimestampFrequency;
+
     public void Record(long second, StatusClass status, double milliseconds)
     {
         var slot = SlotFor(second);

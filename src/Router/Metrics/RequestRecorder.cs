@@ -11,14 +11,17 @@ internal sealed class RequestRecorder(TimeProvider time, GuardMonitor guard)
 {
     public long Start() => time.GetTimestamp();
 
-    public void Record(HttpContext context, RouteBinding binding, VersionTarget target, long started)
+    /// <returns>The request's status class, so the caller need not classify it again.</returns>
+    public StatusClass Record(HttpContext context, RouteBinding binding, VersionTarget target, long started)
     {
         var now = time.GetTimestamp();
         var status = StatusClasses.Of(context);
-        target.Meters.Record(status, time.GetElapsedTime(started, now), now / time.TimestampFrequency);
+        target.Meters.Record(status, time.GetElapsedTime(started, now), RequestWindow.SecondOf(time, now));
         if (status.IsFailure() && binding.Slot.Current.Canary == target.Version)
         {
             guard.Evaluate(binding.ReleaseName);
         }
+
+        return status;
     }
 }

@@ -16,7 +16,7 @@ internal sealed class RouterMetrics : IDisposable
     public static readonly double[] DurationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
     /// <summary>The values of the rollbacks' reason label.</summary>
-    public static readonly string[] RollbackReasons = [Guard.GuardVerdict.ErrorRateReason, Guard.GuardVerdict.LatencyReason, "operator"];
+    public static readonly string[] RollbackReasons = [Guard.GuardVerdict.ErrorRateReason, Guard.GuardVerdict.LatencyReason, State.ChangeCause.OperatorCode];
 
     private readonly Meter _meter = new(MeterName);
 

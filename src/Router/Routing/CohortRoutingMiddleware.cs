@@ -59,8 +59,7 @@ internal sealed class CohortRoutingMiddleware(
     {
         var started = recorder.Start();
         await next(context);
-        recorder.Record(context, binding, target, started);
-        if (NothingWasSent(context))
+        if (recorder.Record(context, binding, target, started) == StatusClass.Error && NothingWasSent(context))
         {
             await RecoverAsync(context, binding, route, state, target);
         }

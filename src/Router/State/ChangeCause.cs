@@ -24,7 +24,13 @@ internal enum Actor
 /// <paramref name="Code"/> (the rollback reason label), a sentence for people, and the measured figures behind an
 /// automatic decision.
 /// </summary>
-internal sealed record ChangeCause(Actor Actor, string Action, string Code, string Reason, IReadOnlyDictionary<string, double>? Figures = null);
+internal sealed record ChangeCause(Actor Actor, string Action, string Code, string Reason, IReadOnlyDictionary<string, double>? Figures = null)
+{
+    /// <summary>The code of every operator change, and so the rollback reason label of an operator's rollback.</summary>
+    public const string OperatorCode = "operator";
+
+    public static ChangeCause ByOperator(string action, string reason) => new(Actor.Operator, action, OperatorCode, reason);
+}
 
 /// <summary>A change the store applied: the state before and after, why, and when.</summary>
 internal sealed record ReleaseChange(ReleaseState Before, ReleaseState After, ChangeCause Cause, DateTimeOffset At);
