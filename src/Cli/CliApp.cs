@@ -55,7 +55,10 @@ internal static class CliApp
     private static RootCommand Build(CommonOptions common, CliRuntime runtime)
     {
         var root = new RootCommand("canary: operate a Canary router from a shell or a deploy pipeline. "
-            + $"Reads {CommonOptions.UrlVariable} and {CommonOptions.KeyVariable}; --output json on every command.");
+            + $"Reads {CommonOptions.UrlVariable} and {CommonOptions.KeyVariable}; --output json on every command.")
+        {
+            HelpName = Name, // the same in help whether run as the tool, the built binary or in-process
+        };
         common.AddTo(root);
         root.Subcommands.Add(StatusCommand.Create(common, runtime));
         foreach (var command in ChangeCommands.Create(common, runtime))
