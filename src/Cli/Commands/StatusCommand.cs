@@ -38,7 +38,7 @@ internal static class StatusCommand
         }
 
         var all = await context.Admin.GetAsync("/admin/releases", cancellationToken);
-        return new JsonObject { ["releases"] = all.DeepClone() };
+        return new JsonObject { ["releases"] = all }; // a parsed answer has no parent yet: no copy needed
     }
 
     private static void Show(CliContext context, JsonNode state)
