@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# `canary status` against a router with many releases (issue 16's goal: under 200 ms with 50), timed by hyperfine
+# next to curl of the same admin endpoint and `canary --help` (the CLI's start-up alone), all in the same run.
+# Writes bench/results/cli-status-YYYY-MM-DD.md and prints it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RELEASES=${RELEASES:-50}
+RUNS=${RUNS:-30}
+PUBLIC_PORT=${PUBLIC_PORT:-8490}
+ADMIN_PORT=${ADMIN_PORT:-8491}
+RESULTS=${RESULTS:-bench/results/cli-status-$(date +%F).md}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+missing=()
+command -v hyperfine >/dev/null 2>&1 || missing+=(hyperfine)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+for port in "$PUBLIC_PORT" "$ADMIN_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "cli-status.sh: port $port is taken" >&2; exit 1; fi
+done
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build src/Cli -c Release -nologo -v q >/dev/null
+router=src/Router/bin/Release/net10.0/Canary.Router
+cli=src/Cli/bin/Release/net10.0/Canary.Cli
+
+work=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT INT TERM
+
+# RELEASES releases, each with its own path and two versions (nothing needs to listen behind them for status).
+{
+  printf '{"Router": {"PublicUrls": "http://127.0.0.1:%s", "AdminUrls": "http://127.0.0.1:%s", "StateFile": "router.state.json", "Releases": {' "$PUBLIC_PORT" "$ADMIN_PORT"
+  for i in $(seq 1 "$RELEASES"); do
+    [ "$i" -gt 1 ] && printf ','
+    printf '"r%s": {"Stable": "v1", "Canary": "v2", "Weight": 10, "UserKey": ["header:X-User-Id"], "Steps": [{"Weight": 10, "HoldSeconds": 600}, {"Weight": 50, "HoldSeconds": 600}],' "$i"
+    printf '"Routes": {"api": {"Path": "/r%s/api/{**rest}", "Versions": {"v1": ["http://127.0.0.1:%s"], "v2": ["http://127.0.0.1:%s", "http://127.0.0.1:%s"]}}}}' "$i" "$((20000 + i))" "$((30000 + i))" "$((40000 + i))"
+  done
+  printf '}}}\n'
+} > "$work/router.json"
+
+export CANARY_ADMIN_URL="http://127.0.0.1:$ADMIN_PORT" CANARY_ADMIN_KEY="bench-$RANDOM$RANDOM"
+"$router" --config "$work/router.json" > "$work/router.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do curl -fsS "$CANARY_ADMIN_URL/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+count=$("$cli" status -o json | grep -c '"name": "r[0-9]*"' || true)
+[ "$count" = "$RELEASES" ] || { echo "cli-status.sh: expected $RELEASES releases, canary status showed $count" >&2; cat "$work/router.log" >&2; exit 1; }
+
+hyperfine --warmup 3 --runs "$RUNS" --shell=none --export-markdown "$work/table.md" \
+  -n "curl GET /admin/releases" "curl -fsS -o /dev/null -H \"Authorization: Bearer $CANARY_ADMIN_KEY\" $CANARY_ADMIN_URL/admin/releases" \
+  -n "canary --help (start-up only)" "$cli --help" \
+  -n "canary status" "$cli status" \
+  -n "canary status -o json" "$cli status -o json" \
+  -n "canary status r1" "$cli status r1" > "$work/hyperfine.log"
+
+mkdir -p "$(dirname "$RESULTS")"
+{
+  echo "# canary status, $RELEASES releases ($(date -u +'%F %H:%M') UTC)"
+  echo
+  echo "hyperfine, $RUNS runs after 3 warm-ups, each command a new process; the router (Release) running on the same 2 cores."
+  echo "Goal: \`canary status\` under 200 ms. The key is passed by environment, never on the command line."
+  echo
+  sed "s/$CANARY_ADMIN_KEY/KEY/g" "$work/table.md"
+} > "$RESULTS"
+cat "$RESULTS"
