@@ -44,7 +44,7 @@ public sealed class WaitCommandTests
 
         var code = await wait.Exit.WaitAsync(Within);
         Assert.True(code == ExitCodes.RolledBack, wait.Out.Text + wait.Error.Text);
-        Assert.Contains("shop: rolled back before promoted by operator (operator): operator rolled back", wait.Error.Text, StringComparison.Ordinal);
+        Assert.Contains("shop: rolled back before promoted by operator (default) [operator]: operator rolled back", wait.Error.Text, StringComparison.Ordinal);
     }
 
     [Fact]
