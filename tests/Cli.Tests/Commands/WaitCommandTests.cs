@@ -70,6 +70,27 @@ public sealed class WaitCommandTests
     }
 
     [Fact]
+    public async Task Wait_TheReadmesCiJob_WeightResumeWaitPromotes()
+    {
+        await using var shop = await ShopRouter.StartAsync(r =>
+        {
+            r.Remove("Weight"); // the release starts at the first step
+            r["Steps"] = new JsonArray(Step(5, 1), Step(50, 1));
+            r["OnInconclusive"] = "Advance";
+        });
+
+        var weight = await shop.RunAsync("weight", "shop", "10", "-o", "json");
+        var resume = await shop.RunAsync("resume", "shop", "-o", "json");
+        var wait = await shop.RunAsync("wait", "shop", "--until", "promoted", "--timeout", "30s", "--interval", "100ms");
+
+        Assert.Equal("Paused", (string?)weight.Json["phase"]);
+        Assert.Equal(10, (double)resume.Json["weight"]!);
+        Assert.Equal("Progressing", (string?)resume.Json["phase"]);
+        Assert.True(wait.ExitCode == 0, wait.ToString());
+        Assert.Contains("shop: reached promoted", wait.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Wait_NothingHappens_Exits9AtTheTimeout()
     {
         await using var shop = await ShopRouter.StartAsync();
