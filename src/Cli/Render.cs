@@ -91,7 +91,7 @@ internal static class Render
         var table = new Table().Border(TableBorder.Rounded).AddColumns("#", "Time", "Actor", "Action", "Code", "Change", "Reason");
         foreach (var e in events.Objects())
         {
-            table.AddRow(Number(e.Num("sequence")), Escape(Time(e)), Escape(e.Str("actor")), Escape(e.Str("action")), Escape(e.Str("code")),
+            table.AddRow(Number(e.Num("sequence")), Escape(Time(e)), Escape(Actor(e)), Escape(e.Str("action")), Escape(e.Str("code")),
                 Escape(Change(e)), Escape(e.Str("reason")));
         }
 
@@ -102,7 +102,7 @@ internal static class Render
     public static string EventLine(JsonObject e)
     {
         var change = Change(e);
-        return $"#{Number(e.Num("sequence"))} {Time(e)} {e.Str("actor")} {e.Str("action")} [{e.Str("code")}] {e.Str("reason")}"
+        return $"#{Number(e.Num("sequence"))} {Time(e)} {Actor(e)} {e.Str("action")} [{e.Str("code")}] {e.Str("reason")}"
             + (change.Length > 0 ? $" ({change})" : "");
     }
 
@@ -116,6 +116,9 @@ internal static class Render
         release["steps"] is JsonObject steps && steps.Num("current") is { } current && current >= 0
             ? $"step {Number(current + 1)}/{Number(steps.Num("count"))}"
             : "-";
+
+    /// <summary>The actor, with the name of the admin key behind an operator's change: <c>operator (ci)</c>.</summary>
+    public static string Actor(JsonObject e) => e.Str("key") is { } key ? $"{e.Str("actor")} ({key})" : e.Str("actor") ?? "";
 
     private static string Change(JsonObject e)
     {

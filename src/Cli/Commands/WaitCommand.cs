@@ -175,7 +175,7 @@ internal static class WaitCommand
         {
             "reached" => $"{name}: reached {target} after {Duration.Show(elapsed)}",
             "rolledback" => $"{name}: rolled back before {target}"
-                + (rollback is null ? "" : $" by {rollback.Str("actor")} ({rollback.Str("code")}): {rollback.Str("reason")}"),
+                + (rollback is null ? "" : $" by {Render.Actor(rollback)} [{rollback.Str("code")}]: {rollback.Str("reason")}"),
             _ => $"{name}: {target} not reached within {Duration.Show(elapsed)}" + (state is null ? "" : $"; now {state.Str("phase")}"),
         };
         await (exitCode == ExitCodes.Ok ? context.Runtime.Out : context.Runtime.Error).WriteLineAsync(message);

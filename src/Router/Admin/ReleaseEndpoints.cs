@@ -97,7 +97,7 @@ internal static class ReleaseEndpoints
             return AdminProblems.Problem(StatusCodes.Status412PreconditionFailed, "Precondition failed", "If-Match must be an ETag from GET /admin/releases/{name} (e.g. \"12\") or *.");
         }
 
-        var outcome = core.Store.Apply(name, Transition.IfRevision(revision, transition), cause);
+        var outcome = core.Store.Apply(name, Transition.IfRevision(revision, transition), cause with { Key = AdminAuthFilter.HolderOf(request.HttpContext) });
         return outcome switch
         {
             null => AdminProblems.UnknownRelease(name),

@@ -30,6 +30,7 @@ internal sealed class RouterHost : IAsyncDisposable
     {
         hostOptions ??= new RouterHostOptions();
         var options = RouterConfigLoader.Load(configPath);
+        var adminKey = hostOptions.AdminKey ?? AdminKey.FromEnvironment(); // a bad keys file stops the start, as a bad router.json does
         var core = new RouterCore(options, configPath, hostOptions.Time);
         WebApplication publicApp;
         try
@@ -42,7 +43,7 @@ internal sealed class RouterHost : IAsyncDisposable
             throw;
         }
 
-        var adminApp = AdminHost.Build(core, publicApp.Services, hostOptions.AdminKey ?? AdminKey.FromEnvironment());
+        var adminApp = AdminHost.Build(core, publicApp.Services, adminKey);
         foreach (var warning in core.StartupWarnings)
         {
             publicApp.Logger.LogWarning("{Warning}", warning);

@@ -26,6 +26,9 @@ internal enum Actor
 /// </summary>
 internal sealed record ChangeCause(Actor Actor, string Action, string Code, string Reason, IReadOnlyDictionary<string, double>? Figures = null)
 {
+    /// <summary>The name of the admin key behind an operator's change (the decision log's <c>key</c>); null for automatic ones.</summary>
+    public string? Key { get; init; }
+
     /// <summary>The code of every operator change, and so the rollback reason label of an operator's rollback.</summary>
     public const string OperatorCode = "operator";
 

@@ -11,11 +11,12 @@ internal sealed record EventSide(string Stable, string? Canary, double Weight, R
 
 /// <summary>
 /// An entry of the decision log: when, who, what, before and after, why, and the measured figures behind an
-/// automatic decision. <see cref="Release"/> is null for router-wide events (a refused reload).
+/// automatic decision. <see cref="Release"/> is null for router-wide events (a refused reload); <see cref="Key"/> names
+/// the admin key behind an operator's change.
 /// </summary>
 internal sealed record DecisionEvent(
     long Sequence, DateTimeOffset Time, string? Release, Actor Actor, string Action, string Code, string Reason,
-    EventSide? Before, EventSide? After, IReadOnlyDictionary<string, double>? Figures);
+    EventSide? Before, EventSide? After, IReadOnlyDictionary<string, double>? Figures, string? Key = null);
 
 /// <summary>
 /// The decision log: the latest <see cref="Capacity"/> events in memory for the admin API, and every event
@@ -88,7 +89,7 @@ internal sealed class DecisionLog
     {
         lock (_gate)
         {
-            var entry = new DecisionEvent(++_sequence, at, release, cause.Actor, cause.Action, cause.Code, cause.Reason, before, after, cause.Figures);
+            var entry = new DecisionEvent(++_sequence, at, release, cause.Actor, cause.Action, cause.Code, cause.Reason, before, after, cause.Figures, cause.Key);
             Keep(entry);
             File.AppendAllText(Path, JsonSerializer.Serialize(entry, Json) + "\n");
         }

@@ -44,7 +44,7 @@ public sealed class WaitCommandTests
 
         var code = await wait.Exit.WaitAsync(Within);
         Assert.True(code == ExitCodes.RolledBack, wait.Out.Text + wait.Error.Text);
-        Assert.Contains("shop: rolled back before promoted by operator (operator): operator rolled back", wait.Error.Text, StringComparison.Ordinal);
+        Assert.Contains("shop: rolled back before promoted by operator (default) [operator]: operator rolled back", wait.Error.Text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -67,6 +67,27 @@ public sealed class WaitCommandTests
         Assert.Equal("Promoted", (string?)promoted.Json["state"]!["phase"]);
         Assert.Equal("v2", (string?)promoted.Json["state"]!["stable"]);
         Assert.Contains((await shop.Router.EventsAsync()).Objects(), e => e.Text("actor") == "steps" && e["after"].Text("phase") == "Promoted");
+    }
+
+    [Fact]
+    public async Task Wait_TheReadmesCiJob_WeightResumeWaitPromotes()
+    {
+        await using var shop = await ShopRouter.StartAsync(r =>
+        {
+            r.Remove("Weight"); // the release starts at the first step
+            r["Steps"] = new JsonArray(Step(5, 1), Step(50, 1));
+            r["OnInconclusive"] = "Advance";
+        });
+
+        var weight = await shop.RunAsync("weight", "shop", "10", "-o", "json");
+        var resume = await shop.RunAsync("resume", "shop", "-o", "json");
+        var wait = await shop.RunAsync("wait", "shop", "--until", "promoted", "--timeout", "30s", "--interval", "100ms");
+
+        Assert.Equal("Paused", (string?)weight.Json["phase"]);
+        Assert.Equal(10, (double)resume.Json["weight"]!);
+        Assert.Equal("Progressing", (string?)resume.Json["phase"]);
+        Assert.True(wait.ExitCode == 0, wait.ToString());
+        Assert.Contains("shop: reached promoted", wait.Out, StringComparison.Ordinal);
     }
 
     [Fact]
