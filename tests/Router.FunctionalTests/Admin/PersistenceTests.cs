@@ -66,27 +66,30 @@ public sealed class PersistenceTests : IAsyncLifetime
     [Fact]
     public async Task PutWeight_StateFileCannotBeWritten_RefusedAndNothingChanged()
     {
+        // The router renames a temporary file over the state file: a folder in its place makes the write fail.
+        File.Delete(_rig.StatePath);
+        Directory.CreateDirectory(_rig.StatePath);
         var before = await _rig.SnapshotAsync();
-        // The router writes a temporary file and renames it: a folder in its place makes the write fail.
-        Directory.CreateDirectory(_rig.StatePath + ".tmp");
 
         using var response = await _rig.PutWeightAsync(70);
 
-        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var problem = await Problems.AssertAsync(response, HttpStatusCode.ServiceUnavailable);
+        Assert.Contains("nothing changed", (string?)problem["detail"], StringComparison.Ordinal);
         await _rig.AssertUnchangedAsync(before);
         Assert.Equal("v1", (await _rig.GetAsync("/api/x", AdminRig.UserMovedBetween(FileWeight, 70))).Body!.Version);
+        Assert.Equal(1, await _rig.MetricAsync("canary_state_write_failures_total"));
 
         // Once the file can be written again, so can the change.
-        Directory.Delete(_rig.StatePath + ".tmp");
+        Directory.Delete(_rig.StatePath);
         using var retry = await _rig.PutWeightAsync(70);
         Assert.Equal(70, (double)(await AdminRig.OkReleaseAsync(retry))["weight"]!);
     }
 
     [Theory]
-    [InlineData("{ this is not json")]
+    [InlineData("{\"version\": 1, \"releases\": {\"shop\": {\"stab")]
     [InlineData("")]
-    [InlineData("null")]
-    [InlineData("[1, 2, 3]")]
+    [InlineData("{\"version\": null}")]
+    [InlineData("{ \"version\": [1, 2, 3] }")]
     [InlineData("{\"version\": 99, \"releases\": {}}")]
     [InlineData("{\"version\": 1, \"releases\": {\"shop\": {\"weight\": \"lots\"}}}")]
     [InlineData("{\"version\": 1, \"releases\": {\"shop\": {\"weight\": 70}}}")]
@@ -124,5 +127,44 @@ public sealed class PersistenceTests : IAsyncLifetime
         }
 
         Assert.Equal(15, (double)JsonNode.Parse(await File.ReadAllTextAsync(_rig.StatePath))!["releases"]!["shop"]!["weight"]!);
+    }
+
+    [Theory]
+    [InlineData("{ this is not json")]
+    [InlineData("null")]
+    [InlineData("[1, 2, 3]")]
+    [InlineData("{\"Router\": {\"Releases\": {}}}")]
+    [InlineData("root:x:0:0:root:/root:/bin/bash\n")]
+    public async Task Restart_StateFileIsSomeoneElsesFile_RefusedNamingStateFileAndFileUntouched(string content)
+    {
+        await _rig.StopRouterAsync();
+        await File.WriteAllTextAsync(_rig.StatePath, content);
+
+        var refused = await Assert.ThrowsAsync<Canary.Router.Configuration.ConfigException>(() => Canary.Router.Hosting.RouterHost.StartAsync(_rig.ConfigPath));
+
+        Assert.Contains("Router.StateFile", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("not a Canary state file", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(content, await File.ReadAllTextAsync(_rig.StatePath));
+        Assert.Empty(Directory.GetFiles(_rig.Folder, "router.state.json.corrupt-*"));
+    }
+
+    [Fact]
+    public async Task Start_StateFileIsRouterJsonOrAFolder_Refused()
+    {
+        await _rig.StopRouterAsync();
+        var config = await File.ReadAllTextAsync(_rig.ConfigPath);
+        var router = JsonNode.Parse(config)!;
+
+        router["Router"]!["StateFile"] = "router.json";
+        await File.WriteAllTextAsync(_rig.ConfigPath, router.ToJsonString());
+        var itself = await Assert.ThrowsAsync<Canary.Router.Configuration.ConfigException>(() => Canary.Router.Hosting.RouterHost.StartAsync(_rig.ConfigPath));
+        Assert.Contains("router.json itself", itself.Message, StringComparison.Ordinal);
+
+        Directory.CreateDirectory(Path.Combine(_rig.Folder, "state-folder"));
+        router["Router"]!["StateFile"] = "state-folder";
+        await File.WriteAllTextAsync(_rig.ConfigPath, router.ToJsonString());
+        var folder = await Assert.ThrowsAsync<Canary.Router.Configuration.ConfigException>(() => Canary.Router.Hosting.RouterHost.StartAsync(_rig.ConfigPath));
+        Assert.Contains("is a folder", folder.Message, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(_rig.ConfigPath, config);
     }
 }
