@@ -48,7 +48,12 @@ internal sealed class RouterCore : IDisposable
             .ToDictionary(s => s.Name, StringComparer.Ordinal);
         Store.Replace(options, RoutingTable.Build(options, Metrics, Windows, RoutingTable.Empty), ReleaseReconciler.Reconcile,
             new ChangeCause(Actor.Reload, "start", "config", $"{Path.GetFileName(ConfigPath)} read at start"), restored.GetValueOrDefault);
-        Anonymous = new AnonymousUsers(new AnonymousId(CookieKey.Load(stateFile)), options.Cookie);
+        Anonymous = new AnonymousUsers(new AnonymousId(CookieKey.Load(stateFile, time, out var keyWarning)), options.Cookie);
+        if (keyWarning is not null)
+        {
+            StartupWarnings.Add(keyWarning);
+            Events.Record(null, new ChangeCause(Actor.Reload, "cookie-key-corrupt", "corrupt", keyWarning));
+        }
     }
 
     /// <summary>The running configuration: the current snapshot's, replaced whole by a successful reload.</summary>

@@ -58,9 +58,73 @@ public sealed class PersistenceTests : IAsyncLifetime
 
         await _rig.RestartRouterAsync(() => _rig.EditConfigAsync(r => r["Weight"] = 25));
 
+        // A visible change: a new revision (so a client holding If-Match "2" is refused), an event and a write.
         var release = await _rig.ReleaseAsync();
         Assert.Equal(25, (double)release["weight"]!);
-        Assert.True((long)release["revision"]! >= 2, "the revision went back");
+        Assert.Equal(3, (long)release["revision"]!);
+        var entry = (await _rig.EventsAsync())[^1]!;
+        Assert.Equal("reload", (string?)entry["actor"]);
+        Assert.Equal(70, (double)entry["before"]!["weight"]!);
+        Assert.Equal(25, (double)entry["after"]!["weight"]!);
+        Assert.Equal(3, (long)JsonNode.Parse(await File.ReadAllTextAsync(_rig.StatePath))!["releases"]!["shop"]!["revision"]!);
+        using var stale = await _rig.PutWeightAsync(30, ifMatch: "\"2\"");
+        await Problems.AssertAsync(stale, HttpStatusCode.PreconditionFailed);
+    }
+
+    [Fact]
+    public async Task Restart_NothingEdited_SameRevisionNoEventNoWrite()
+    {
+        using (var response = await _rig.PutWeightAsync(70))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var before = await _rig.SnapshotAsync();
+        var written = File.GetLastWriteTimeUtc(_rig.StatePath);
+
+        // Even router.json rewritten with other formatting: the same values.
+        await _rig.RestartRouterAsync(() => File.WriteAllTextAsync(_rig.ConfigPath, _rig.Config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true })));
+
+        await _rig.AssertUnchangedAsync(before);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(_rig.StatePath));
+    }
+
+    [Fact]
+    public async Task Restart_SegmentEditedWhileStopped_NewRevisionAndEvent()
+    {
+        var revision = (long)(await _rig.ReleaseAsync())["revision"]!;
+
+        await _rig.RestartRouterAsync(() => _rig.EditConfigAsync(r => r["Segments"]!.AsArray().Add(AdminRig.Segment("gamma", "X-Gamma", "1", "v2"))));
+
+        var release = await _rig.ReleaseAsync();
+        Assert.Equal(2, release["segments"]!.AsArray().Count);
+        Assert.Equal(revision + 1, (long)release["revision"]!);
+        Assert.Equal("reload", (string?)(await _rig.EventsAsync())[^1]!["actor"]);
+    }
+
+    [Fact]
+    public async Task Restart_CorruptStateFile_RevisionsAboveEveryRevisionSeen()
+    {
+        for (var weight = 20; weight <= 50; weight += 10)
+        {
+            using var response = await _rig.PutWeightAsync(weight);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await _rig.RestartRouterAsync(() => File.WriteAllTextAsync(_rig.StatePath, "{\"version\": 1, \"releases\": {\"shop\": {"));
+
+        // Revision 5 was the last one acknowledged; router.json's state now is a change above it.
+        var release = await _rig.ReleaseAsync();
+        Assert.Equal(FileWeight, (double)release["weight"]!);
+        Assert.Equal(6, (long)release["revision"]!);
+    }
+
+    [Fact]
+    public async Task Start_NewRelease_WrittenAtOnce()
+    {
+        Assert.Equal(1, (long)JsonNode.Parse(await File.ReadAllTextAsync(_rig.StatePath))!["releases"]!["shop"]!["revision"]!);
+        var added = Assert.Single(await _rig.EventsAsync(), e => (string?)e!["action"] == "add");
+        Assert.Equal(1, (long)added!["after"]!["revision"]!);
     }
 
     [Fact]
