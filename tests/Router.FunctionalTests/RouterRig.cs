@@ -85,9 +85,14 @@ internal sealed class RouterRig : IAsyncDisposable
     }
 
     /// <summary>Stops the router and starts it again on the same folder (same config, state and cookie key).</summary>
-    public async Task RestartRouterAsync()
+    public async Task RestartRouterAsync(Func<Task>? whileStopped = null)
     {
         await Host.DisposeAsync();
+        if (whileStopped is not null)
+        {
+            await whileStopped();
+        }
+
         Host = await RouterHost.StartAsync(ConfigPath);
     }
 

@@ -103,6 +103,7 @@ internal static class ReleaseEndpoints
             null => AdminProblems.UnknownRelease(name),
             ({ } change, _) => View(change.After, views, request.HttpContext.Response),
             (_, { Kind: RefusalKind.StaleRevision } refusal) => AdminProblems.Problem(StatusCodes.Status412PreconditionFailed, "Precondition failed", refusal.Reason),
+            (_, { Kind: RefusalKind.Unavailable } refusal) => AdminProblems.Problem(StatusCodes.Status503ServiceUnavailable, "State cannot be written", refusal.Reason),
             (_, { } refusal) => AdminProblems.Problem(StatusCodes.Status409Conflict, "Conflict", refusal.Reason),
             _ => throw new InvalidOperationException("a transition neither applied nor refused"),
         };

@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using Canary.Router.Hosting;
+using Canary.Router.Routing;
 using Canary.Router.State;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
@@ -8,24 +10,37 @@ namespace Canary.Router.Configuration;
 /// <summary>
 /// Applies an edited router.json to the running router, all or nothing. A file with any problem changes nothing:
 /// the problems are logged, counted (<c>canary_config_reload_failures_total</c>) and recorded in the decision log.
-/// A valid file updates YARP first (in-flight requests finish on the models they started with), waits until YARP
-/// knows every new cluster, then reconciles the release state and swaps the routing table.
+/// A valid file is built off to the side (options, routes, targets), then published in three steps, so no request
+/// ever meets a binding without its cluster: YARP learns the new routes and clusters (keeping the old clusters for
+/// requests still on the old snapshot); one write publishes the new snapshot (options, routes and release states
+/// together); the clusters nothing names any more go.
 /// </summary>
 internal sealed partial class ConfigReloader(
     RouterCore core, InMemoryConfigProvider proxyConfig, IConfigValidator validator, IProxyStateLookup lookup, ILogger<ConfigReloader> logger) : IDisposable
 {
     private static readonly TimeSpan ClusterWait = TimeSpan.FromSeconds(5);
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private byte[]? _lastSeen;
 
     public async Task<bool> ReloadAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            var current = core.Options;
             RouterOptions next;
+            byte[]? seen = null;
             try
             {
-                next = RouterConfigLoader.Load(core.ConfigPath);
+                var json = Read(core.ConfigPath);
+                seen = SHA256.HashData(json);
+                if (_lastSeen is not null && seen.AsSpan().SequenceEqual(_lastSeen))
+                {
+                    // Touched, or a neighbour in the folder changed: the same bytes change nothing.
+                    return true;
+                }
+
+                next = RouterConfigLoader.Parse(System.Text.Encoding.UTF8.GetString(json), core.ConfigPath);
                 await YarpConfigChecker.CheckAsync(validator, next, core.ConfigPath);
             }
             catch (ConfigException e)
@@ -33,24 +48,29 @@ internal sealed partial class ConfigReloader(
                 core.Metrics.ReloadFailures.Inc();
                 LogRefused(logger, e.Message);
                 core.Events.Record(null, new ChangeCause(Actor.Reload, "reload-refused", "invalid", e.Message));
+                _lastSeen = seen;
                 return false;
             }
 
-            var current = core.Options;
-            if (next == current || Same(next, current))
+            WarnAboutRestartOnlyKeys(current, next);
+            var running = next with { PublicUrls = current.PublicUrls, AdminUrls = current.AdminUrls, StateFile = current.StateFile, Cookie = current.Cookie, Authentication = current.Authentication };
+            var previousRoutes = core.Table;
+            var routes = RoutingTable.Build(running, core.Metrics, core.Windows, previousRoutes);
+            var (yarpRoutes, clusters) = YarpConfigBuilder.Build(running);
+            var ids = clusters.Select(c => c.ClusterId).ToHashSet(StringComparer.Ordinal);
+            List<ClusterConfig> leaving = [.. YarpConfigBuilder.Build(current).Clusters.Where(c => !ids.Contains(c.ClusterId))];
+
+            proxyConfig.Update(yarpRoutes, [.. clusters, .. leaving]);
+            await WaitForClustersAsync(clusters, cancellationToken);
+            core.Store.Replace(running, routes, ReleaseReconciler.Reconcile,
+                new ChangeCause(Actor.Reload, "reload", "config", $"{Path.GetFileName(core.ConfigPath)} changed"));
+            if (leaving.Count > 0)
             {
-                return true;
+                proxyConfig.Update(yarpRoutes, clusters);
             }
 
-            WarnAboutRestartOnlyKeys(current, next);
-            var (routes, clusters) = YarpConfigBuilder.Build(next);
-            proxyConfig.Update(routes, clusters);
-            await WaitForClustersAsync(clusters, cancellationToken);
-            core.Store.Reconcile(next.Releases, ReleaseReconciler.Reconcile,
-                new ChangeCause(Actor.Reload, "reload", "config", $"{Path.GetFileName(core.ConfigPath)} changed"));
-            core.Options = next with { PublicUrls = current.PublicUrls, AdminUrls = current.AdminUrls, StateFile = current.StateFile, Cookie = current.Cookie, Authentication = current.Authentication };
-            core.Table.Load(next, core.Store);
-            core.Metrics.Publish(core.Store.All());
+            previousRoutes.UnpublishGone(routes);
+            _lastSeen = seen;
             LogApplied(logger, core.ConfigPath);
             return true;
         }
@@ -62,6 +82,18 @@ internal sealed partial class ConfigReloader(
 
     public void Dispose() => _gate.Dispose();
 
+    private static byte[] Read(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException(path, [new ConfigProblem(path, null, "cannot be read: " + e.Message)]);
+        }
+    }
+
     private async Task WaitForClustersAsync(IReadOnlyList<ClusterConfig> clusters, CancellationToken cancellationToken)
     {
         var deadline = core.Time.GetTimestamp() + (long)(ClusterWait.TotalSeconds * core.Time.TimestampFrequency);
@@ -70,10 +102,6 @@ internal sealed partial class ConfigReloader(
             await Task.Delay(10, cancellationToken);
         }
     }
-
-    // Records compare lists by reference; the serialized form is what the operator edited.
-    private static bool Same(RouterOptions a, RouterOptions b) =>
-        System.Text.Json.JsonSerializer.Serialize(a) == System.Text.Json.JsonSerializer.Serialize(b);
 
     private void WarnAboutRestartOnlyKeys(RouterOptions current, RouterOptions next)
     {

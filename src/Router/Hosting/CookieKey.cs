@@ -1,20 +1,25 @@
 using System.Security.Cryptography;
 using System.Text;
+using Canary.Router.State;
 
 namespace Canary.Router.Hosting;
 
 /// <summary>
 /// The key that signs anonymous-user cookies. Replicas must share it, so it comes from <c>CANARY_COOKIE_KEY</c>
 /// when set; a single router otherwise keeps a random key in a file beside its state file, so restarts keep users
-/// where they were.
+/// where they were. A key file that cannot be read is never silently replaced: it is kept aside as
+/// <c>.corrupt-&lt;time&gt;</c> and the router starts with a new key and says so (a warning and a decision-log event),
+/// since anonymous users are then bucketed afresh.
 /// </summary>
 internal static class CookieKey
 {
     public const string EnvironmentVariable = "CANARY_COOKIE_KEY";
     private const int KeyBytes = 32;
 
-    public static byte[] Load(string stateFile)
+    /// <param name="warning">Set when the key file was unreadable and had to be replaced.</param>
+    public static byte[] Load(string stateFile, TimeProvider time, out string? warning)
     {
+        warning = null;
         var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrEmpty(fromEnvironment))
         {
@@ -25,27 +30,23 @@ internal static class CookieKey
         }
 
         var path = stateFile + ".cookie-key";
-        if (File.Exists(path) && TryDecode(File.ReadAllText(path).Trim(), out var stored))
+        if (File.Exists(path))
         {
-            return stored;
+            if (TryDecode(File.ReadAllText(path).Trim(), out var stored))
+            {
+                return stored;
+            }
+
+            var aside = $"{path}.corrupt-{time.GetUtcNow():yyyyMMddTHHmmssfff}";
+            File.Move(path, aside);
+            warning = $"Cookie key file {path} is not a {KeyBytes}-byte base64 key; it was kept as {aside} and a new key was created: anonymous users get new buckets (set {EnvironmentVariable} to choose the key).";
         }
 
         var created = RandomNumberGenerator.GetBytes(KeyBytes);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temporary = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            // Owner-only from the moment the file exists.
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
 
-        using (var writer = new StreamWriter(temporary, options))
-        {
-            writer.Write(Convert.ToBase64String(created));
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        // Owner-only from the moment the file exists.
+        DurableFile.Write(path, stream => stream.Write(Encoding.ASCII.GetBytes(Convert.ToBase64String(created))), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return created;
     }
 

@@ -15,13 +15,14 @@ internal static class PublicHost
     public static async Task<WebApplication> BuildAsync(RouterCore core, RouterHostOptions hostOptions)
     {
         var builder = HostDefaults.CreateBuilder(core, core.Options.PublicUrls);
-        builder.Services.AddSingleton(core.Table);
+        builder.Services.AddSingleton(core.Store);
         builder.Services.AddSingleton(core.Anonymous);
         builder.Services.AddSingleton<GuardMonitor>();
         builder.Services.AddHostedService<GuardService>();
         builder.Services.AddSingleton<RequestRecorder>();
         builder.Services.AddSingleton<ConfigReloader>();
         builder.Services.AddHostedService<ConfigWatcher>();
+        builder.Services.AddHostedService<State.StateFlusher>();
         Telemetry.Add(builder.Services, hostOptions);
         var (routes, clusters) = YarpConfigBuilder.Build(core.Options);
         builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters)

@@ -2,7 +2,10 @@ using Canary.Router.Configuration;
 
 namespace Canary.Router.Hosting;
 
-/// <summary>The command line: <c>--config PATH</c> (default ./router.json). Exit code 1 for a bad config, 2 for bad arguments.</summary>
+/// <summary>
+/// The command line: <c>--config PATH</c> (default ./router.json). Exit codes: 0 stopped when asked (SIGTERM, Ctrl-C),
+/// 1 a bad config, 2 bad arguments, 3 stopped by a fault (a background loop died; the error is printed).
+/// </summary>
 internal static class RouterCommand
 {
     public static async Task<int> RunAsync(string[] args)
@@ -36,12 +39,19 @@ internal static class RouterCommand
             return 1;
         }
 
+        IReadOnlyList<Exception> faults;
         await using (host)
         {
             Console.WriteLine($"Canary router: public {host.PublicAddress}, admin {host.AdminAddress}, config {host.Core.ConfigPath}");
             await host.WaitForShutdownAsync();
+            faults = host.Faults();
         }
 
-        return 0;
+        foreach (var fault in faults)
+        {
+            await Console.Error.WriteLineAsync($"Canary router stopped by a fault: {fault}");
+        }
+
+        return faults.Count == 0 ? 0 : 3;
     }
 }

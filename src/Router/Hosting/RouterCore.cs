@@ -6,40 +6,61 @@ using Canary.Router.State;
 
 namespace Canary.Router.Hosting;
 
-/// <summary>The parts the public (proxy) and admin hosts share: one configuration, one state, one routing table, one clock.</summary>
+/// <summary>The parts the public (proxy) and admin hosts share: one published snapshot (configuration, routes, state), one clock.</summary>
 internal sealed class RouterCore : IDisposable
 {
-    private RouterOptions _options;
-
     public RouterCore(RouterOptions options, string configPath, TimeProvider time)
     {
-        _options = options;
         ConfigPath = Path.GetFullPath(configPath);
         Time = time;
-        var stateFile = Path.Combine(Path.GetDirectoryName(ConfigPath)!, options.StateFile);
+        var stateFile = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(ConfigPath)!, options.StateFile));
+        CheckStateFile(stateFile);
         Directory.CreateDirectory(Path.GetDirectoryName(stateFile)!);
         StateFile = new StateFile(stateFile);
         Events = new DecisionLog(stateFile + ".events.jsonl", time);
-        Store = new ReleaseStore(InitialStates(options), time);
         Metrics = new RouterMetrics();
         Windows = new GuardWindows();
-        Table = new RoutingTable(Metrics, Windows);
-        Table.Load(options, Store);
-        Anonymous = new AnonymousUsers(new AnonymousId(CookieKey.Load(stateFile)), options.Cookie);
-        Metrics.Publish(Store.All());
 
-        // Persistence first: if the state cannot be written, the change fails before anything else sees it.
-        Store.Changed += (_, all) => StateFile.Write(all);
-        Store.Changed += (change, _) => Events.Record(change);
-        Store.Changed += (change, _) => Metrics.OnChange(change);
+        var persisted = ReadStateFile();
+        var retired = new Dictionary<string, long>(persisted?.Retired ?? [], StringComparer.Ordinal);
+        foreach (var (name, entry) in persisted?.Releases ?? [])
+        {
+            if (options.Release(name) is null)
+            {
+                retired[name] = Math.Max(retired.GetValueOrDefault(name), entry.Revision);
+            }
+        }
+
+        // Without a state file (lost, or set aside as corrupt), revisions continue above every one the decision log saw.
+        var floor = persisted is null ? Events.MaxRevision() : 0;
+        Store = new ReleaseStore(options, (snapshot, gone) => StateFile.Write(snapshot.Releases, gone), time, retired,
+            name => Math.Max(floor, Events.LastRevision(name)));
+        Store.Committed += Events.Record;
+        Store.Committed += Metrics.OnCommit;
+        Store.WriteFailed += _ => Metrics.StateWriteFailures.Inc();
+        Store.Faulted += _ => Metrics.Faults.WithLabels("state").Inc();
+
+        // The persisted states over router.json, reconciled with it as a hot reload would: an edit made while the
+        // router was stopped gets a new revision, an event and a write; new releases are written at once.
+        var restored = options.Releases
+            .Select(r => persisted?.Releases?.GetValueOrDefault(r.Name)?.Restore(ReleaseState.FromOptions(r)))
+            .OfType<ReleaseState>()
+            .ToDictionary(s => s.Name, StringComparer.Ordinal);
+        Store.Replace(options, RoutingTable.Build(options, Metrics, Windows, RoutingTable.Empty), ReleaseReconciler.Reconcile,
+            new ChangeCause(Actor.Reload, "start", "config", $"{Path.GetFileName(ConfigPath)} read at start"), restored.GetValueOrDefault);
+        Anonymous = new AnonymousUsers(new AnonymousId(CookieKey.Load(stateFile, time, out var keyWarning)), options.Cookie);
+        if (keyWarning is not null)
+        {
+            StartupWarnings.Add(keyWarning);
+            Events.Record(null, new ChangeCause(Actor.Reload, "cookie-key-corrupt", "corrupt", keyWarning));
+        }
     }
 
-    /// <summary>The running configuration; replaced whole by a successful reload.</summary>
-    public RouterOptions Options
-    {
-        get => Volatile.Read(ref _options);
-        internal set => Volatile.Write(ref _options, value);
-    }
+    /// <summary>The running configuration: the current snapshot's, replaced whole by a successful reload.</summary>
+    public RouterOptions Options => Store.Current.Options;
+
+    /// <summary>The current snapshot's routes.</summary>
+    public RoutingTable Table => Store.Current.Routes;
 
     public string ConfigPath { get; }
 
@@ -59,14 +80,27 @@ internal sealed class RouterCore : IDisposable
 
     public GuardWindows Windows { get; }
 
-    public RoutingTable Table { get; }
-
     public AnonymousUsers Anonymous { get; }
 
     public void Dispose() => Metrics.Dispose();
 
-    /// <summary>router.json's releases, with the operator's persisted changes where the file still names the same versions.</summary>
-    private List<ReleaseState> InitialStates(RouterOptions options)
+    /// <summary>
+    /// StateFile must be a file of the router's own: not router.json, not a folder, and not someone else's file
+    /// (which would be moved aside and overwritten).
+    /// </summary>
+    private void CheckStateFile(string path)
+    {
+        var problem = path == ConfigPath ? "is router.json itself"
+            : Directory.Exists(path) ? "is a folder"
+            : File.Exists(path) && !new StateFile(path).LooksLikeStateFile() ? "is a file that is not a Canary state file; it is left as it is (choose another StateFile, or move the file away)"
+            : null;
+        if (problem is not null)
+        {
+            throw new ConfigException(ConfigPath, [new ConfigProblem("Router.StateFile", path, problem)]);
+        }
+    }
+
+    private StateFile.Document? ReadStateFile()
     {
         var persisted = StateFile.Read(Time, out var movedTo, out var error);
         if (movedTo is not null)
@@ -76,17 +110,6 @@ internal sealed class RouterCore : IDisposable
             Events.Record(null, new ChangeCause(Actor.Reload, "state-file-corrupt", "corrupt", warning));
         }
 
-        return [.. options.Releases.Select(release =>
-        {
-            var fromConfig = ReleaseState.FromOptions(release);
-            var entry = persisted?.GetValueOrDefault(release.Name);
-            var restored = entry?.Restore(fromConfig);
-
-            // Revisions only go up, even when router.json starts the release over or the state file was lost,
-            // so a stale If-Match never matches.
-            return restored is null
-                ? fromConfig with { Revision = Math.Max(entry?.Revision ?? 0, Events.LastRevision(release.Name)) + 1 }
-                : ReleaseReconciler.Reconcile(restored, release);
-        })];
+        return persisted;
     }
 }

@@ -73,6 +73,15 @@ internal sealed class RouterHost : IAsyncDisposable
         return stopping.Task;
     }
 
+    /// <summary>The background loops (reload watcher, guard, state writer) that ended on an exception, which stopped the host.</summary>
+    public IReadOnlyList<Exception> Faults() =>
+        [.. new[] { _public.Services, _admin.Services }
+            .SelectMany(services => services.GetServices<IHostedService>())
+            .OfType<BackgroundService>()
+            .Select(service => service.ExecuteTask)
+            .Where(task => task is { IsFaulted: true })
+            .Select(task => task!.Exception!.GetBaseException())];
+
     public async ValueTask DisposeAsync()
     {
         await StopQuietly(_public);

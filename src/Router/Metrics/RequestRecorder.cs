@@ -7,7 +7,7 @@ namespace Canary.Router.Metrics;
 /// The one place a finished request is recorded: its version's counters, duration and guard window; a failure of
 /// the canary has the guard judge the release at once.
 /// </summary>
-internal sealed class RequestRecorder(TimeProvider time, GuardMonitor guard)
+internal sealed class RequestRecorder(TimeProvider time, GuardMonitor guard, State.ReleaseStore store)
 {
     public long Start() => time.GetTimestamp();
 
@@ -17,7 +17,7 @@ internal sealed class RequestRecorder(TimeProvider time, GuardMonitor guard)
         var now = time.GetTimestamp();
         var status = StatusClasses.Of(context);
         target.Meters.Record(status, time.GetElapsedTime(started, now), RequestWindow.SecondOf(time, now));
-        if (status.IsFailure() && binding.Slot.Current.Canary == target.Version)
+        if (status.IsFailure() && store.Get(binding.ReleaseName)?.Canary == target.Version)
         {
             guard.Evaluate(binding.ReleaseName);
         }

@@ -40,6 +40,9 @@ internal sealed class RouterMetrics : IDisposable
         GuardErrorRate = factory.CreateGauge("canary_guard_error_rate", "Error rate (5xx and transport errors) over the guard's window, by release and version.",
             new GaugeConfiguration { LabelNames = ["release", "version"] });
         ReloadFailures = factory.CreateCounter("canary_config_reload_failures_total", "router.json changes that were refused; the running configuration stayed.");
+        StateWriteFailures = factory.CreateCounter("canary_state_write_failures_total", "Writes of the state file that failed (an operator change refused, or a guard rollback or reload written later).");
+        Faults = factory.CreateCounter("canary_faults_total", "Unexpected errors the router caught and survived, by component (reload, guard, state).",
+            new CounterConfiguration { LabelNames = ["component"] });
 
         OtelRequests = _meter.CreateCounter<long>("canary.requests", "{request}", "Requests proxied, by release, route, version and status class.");
         OtelDuration = _meter.CreateHistogram<double>("canary.request.duration", "s", "Request duration through the router, by release, route and version.",
@@ -60,6 +63,10 @@ internal sealed class RouterMetrics : IDisposable
 
     public Counter ReloadFailures { get; }
 
+    public Counter StateWriteFailures { get; }
+
+    public Counter Faults { get; }
+
     public Counter<long> OtelRequests { get; }
 
     public Histogram<double> OtelDuration { get; }
@@ -77,6 +84,21 @@ internal sealed class RouterMetrics : IDisposable
             {
                 Rollbacks.WithLabels(release.Name, reason);
             }
+        }
+    }
+
+    /// <summary>Keeps the release series in step with a committed change: new releases appear, removed ones go.</summary>
+    public void OnCommit(State.Commit commit)
+    {
+        Publish(commit.Added);
+        foreach (var change in commit.Changed)
+        {
+            OnChange(change);
+        }
+
+        foreach (var removed in commit.Removed)
+        {
+            Weight.RemoveLabelled(removed.Name);
         }
     }
 

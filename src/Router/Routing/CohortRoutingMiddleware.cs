@@ -16,7 +16,7 @@ namespace Canary.Router.Routing;
 /// does the I/O around it (the state, the anonymous cookie, the response header, the retry).
 /// </summary>
 internal sealed class CohortRoutingMiddleware(
-    RequestDelegate next, RoutingTable table, AnonymousUsers anonymous, IProxyStateLookup lookup, RequestRecorder recorder, RouterCore core)
+    RequestDelegate next, AnonymousUsers anonymous, IProxyStateLookup lookup, RequestRecorder recorder, RouterCore core)
 {
     /// <summary>How often a request waiting out an in-place restart tries the backend again.</summary>
     public static readonly TimeSpan OutageRetryDelay = TimeSpan.FromMilliseconds(100);
@@ -24,13 +24,16 @@ internal sealed class CohortRoutingMiddleware(
     public Task InvokeAsync(HttpContext context)
     {
         var route = context.GetRouteModel();
-        var binding = table.Find(route.Config.RouteId);
+
+        // One snapshot for the whole request: its binding and its release state come from the same configuration.
+        var snapshot = core.Store.Current;
+        var binding = snapshot.Routes.Find(route.Config.RouteId);
         if (binding is null)
         {
             return next(context);
         }
 
-        var state = binding.Slot.Current;
+        var state = snapshot.StateOf(binding);
         if (!CohortDecider.TryMatchSegment(state, context, out var decision))
         {
             // Every user of a release with a canary gets a key (an anonymous cookie at worst), even at 0% or 100%,
@@ -39,18 +42,25 @@ internal sealed class CohortRoutingMiddleware(
             decision = CohortDecider.ByWeight(state, key);
         }
 
-        // Validation makes every release version a version of every route.
-        var target = binding.Target(decision.Version)
-            ?? throw new InvalidOperationException($"route '{route.Config.RouteId}' has no version '{decision.Version}'");
+        // Validation makes every release version a version of every route, and a snapshot's states and bindings come
+        // from one configuration; should a version still have no target here, its users get stable, never an error.
+        var target = binding.Target(decision.Version) ?? binding.Target(state.Stable);
+        if (target is null)
+        {
+            return next(context);
+        }
+
         Tag(binding, decision);
-        if (decision.Version != binding.DefaultVersion && !Assign(context, route, target))
+
+        // The route's own cluster is compared, not its version: mid-reload, YARP's route may already default to another.
+        if (!string.Equals(route.Cluster?.ClusterId, target.ClusterId, StringComparison.Ordinal) && !Assign(context, route, target))
         {
             return Task.CompletedTask;
         }
 
         ExcludeDraining(context, binding, state);
         context.Response.Headers[CanaryHeaders.Version] = target.HeaderValue;
-        return core.Options.RecordRequests ? ForwardAsync(context, binding, route, state, target) : next(context);
+        return snapshot.Options.RecordRequests ? ForwardAsync(context, binding, route, state, target) : next(context);
     }
 
     // The first attempt is inlined here rather than awaited through AttemptAsync: one state machine per request,

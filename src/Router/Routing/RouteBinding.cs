@@ -1,18 +1,17 @@
-using Canary.Router.State;
-
 namespace Canary.Router.Routing;
 
-/// <summary>What the router knows about one YARP route: its release, and a target per version.</summary>
-internal sealed class RouteBinding(string releaseName, string routeName, ReleaseSlot slot, string defaultVersion, VersionTarget[] targets)
+/// <summary>
+/// What the router knows about one YARP route: its release (by position in the snapshot it belongs to), and a
+/// target per version. Immutable; part of one <see cref="State.RouterSnapshot"/>.
+/// </summary>
+internal sealed class RouteBinding(string releaseName, int releaseIndex, string routeName, VersionTarget[] targets)
 {
     public string ReleaseName { get; } = releaseName;
 
+    /// <summary>Where the release's state is in its snapshot: the request path reads it without a lookup.</summary>
+    public int ReleaseIndex { get; } = releaseIndex;
+
     public string RouteName { get; } = routeName;
-
-    public ReleaseSlot Slot { get; } = slot;
-
-    /// <summary>The version the YARP route's own cluster serves; requests for it need no reassignment.</summary>
-    public string DefaultVersion { get; } = defaultVersion;
 
     public IReadOnlyList<VersionTarget> Targets => targets;
 

@@ -20,11 +20,19 @@ internal sealed record DecisionEvent(
 
 /// <summary>
 /// The decision log: the latest <see cref="Capacity"/> events in memory for the admin API, and every event
-/// appended as a JSON line to a file beside the state file, for the record.
+/// appended as a JSON line to a file beside the state file, for the record. The file is rotated by size (the
+/// previous one kept as <c>.1</c>, the one before it dropped), and a start reads only its tail.
+/// An append that fails (a full disk) keeps the event in memory: the log observes changes, it cannot stop them.
 /// </summary>
 internal sealed class DecisionLog
 {
     public const int Capacity = 1000;
+
+    /// <summary>The size past which the file is rotated.</summary>
+    public const long DefaultMaxBytes = 8 * 1024 * 1024;
+
+    /// <summary>How much of the end of the file a start reads: comfortably more than <see cref="Capacity"/> events.</summary>
+    private const int TailBytes = 2 * 1024 * 1024;
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -35,33 +43,59 @@ internal sealed class DecisionLog
 
     private readonly Lock _gate = new();
     private readonly Queue<DecisionEvent> _events = new();
+    private readonly Dictionary<string, long> _lastRevision = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
+    private readonly long _maxBytes;
     private long _sequence;
+    private long _size;
 
     /// <summary>Opens the log, taking the latest events of an existing file so a restart keeps the history on screen.</summary>
-    public DecisionLog(string path, TimeProvider time)
+    public DecisionLog(string path, TimeProvider time, long maxBytes = DefaultMaxBytes)
     {
         Path = path;
         _time = time;
-        if (!File.Exists(path))
+        _maxBytes = maxBytes;
+        foreach (var file in new[] { path + ".1", path })
         {
-            return;
-        }
-
-        foreach (var line in File.ReadLines(path))
-        {
-            // A line cut short by a crash is skipped, not fatal: the log is a record, not the state.
-            if (TryParse(line) is { } entry)
+            foreach (var line in Tail(file))
             {
-                Keep(entry);
-                _sequence = Math.Max(_sequence, entry.Sequence);
+                // A line cut short by a crash is skipped, not fatal: the log is a record, not the state.
+                if (TryParse(line) is { } entry)
+                {
+                    Keep(entry);
+                    _sequence = Math.Max(_sequence, entry.Sequence);
+                }
             }
         }
+
+        _size = File.Exists(path) ? new FileInfo(path).Length : 0;
     }
 
     public string Path { get; }
 
     public static JsonSerializerOptions JsonOptions => Json;
+
+    /// <summary>Appends that failed since the start (the events are still in memory).</summary>
+    public long FailedAppends { get; private set; }
+
+    /// <summary>Records every change of a commit, in order.</summary>
+    public void Record(Commit commit)
+    {
+        foreach (var added in commit.Added)
+        {
+            Add(added.Name, commit.Cause with { Action = "add", Reason = $"{commit.Cause.Reason}; release added" }, null, EventSide.Of(added), commit.At);
+        }
+
+        foreach (var change in commit.Changed)
+        {
+            Record(change);
+        }
+
+        foreach (var removed in commit.Removed)
+        {
+            Add(removed.Name, commit.Cause with { Action = "remove", Reason = $"{commit.Cause.Reason}; release removed" }, EventSide.Of(removed), null, commit.At);
+        }
+    }
 
     public void Record(ReleaseChange change) => Add(change.After.Name, change.Cause, EventSide.Of(change.Before), EventSide.Of(change.After), change.At);
 
@@ -72,7 +106,16 @@ internal sealed class DecisionLog
     {
         lock (_gate)
         {
-            return _events.Where(e => e.Release == release && e.After is not null).Select(e => e.After!.Revision).DefaultIfEmpty(0).Max();
+            return _lastRevision.GetValueOrDefault(release);
+        }
+    }
+
+    /// <summary>The highest revision any release reached in the log.</summary>
+    public long MaxRevision()
+    {
+        lock (_gate)
+        {
+            return _lastRevision.Values.DefaultIfEmpty(0).Max();
         }
     }
 
@@ -91,7 +134,27 @@ internal sealed class DecisionLog
         {
             var entry = new DecisionEvent(++_sequence, at, release, cause.Actor, cause.Action, cause.Code, cause.Reason, before, after, cause.Figures, cause.Key);
             Keep(entry);
-            File.AppendAllText(Path, JsonSerializer.Serialize(entry, Json) + "\n");
+            Append(JsonSerializer.Serialize(entry, Json) + "\n");
+        }
+    }
+
+    private void Append(string line)
+    {
+        try
+        {
+            var bytes = System.Text.Encoding.UTF8.GetByteCount(line);
+            if (_size + bytes > _maxBytes && _size > 0)
+            {
+                File.Move(Path, Path + ".1", overwrite: true);
+                _size = 0;
+            }
+
+            File.AppendAllText(Path, line);
+            _size += bytes;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            FailedAppends++;
         }
     }
 
@@ -102,6 +165,37 @@ internal sealed class DecisionLog
         {
             _events.Dequeue();
         }
+
+        if ((entry.After ?? entry.Before) is { } side && entry.Release is { } release)
+        {
+            _lastRevision[release] = Math.Max(_lastRevision.GetValueOrDefault(release), side.Revision);
+        }
+    }
+
+    /// <summary>The complete lines of the last <see cref="TailBytes"/> of a file (none when there is no file).</summary>
+    private static List<string> Tail(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var start = Math.Max(0, stream.Length - TailBytes);
+        stream.Position = start;
+        using var reader = new StreamReader(stream);
+        if (start > 0)
+        {
+            reader.ReadLine(); // Most likely the second half of a line.
+        }
+
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line)
+        {
+            lines.Add(line);
+        }
+
+        return lines;
     }
 
     private static DecisionEvent? TryParse(string line)

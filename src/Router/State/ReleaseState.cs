@@ -42,10 +42,24 @@ internal sealed record ReleaseState
     public IReadOnlyList<DrainedDestination> Draining { get; init; } = [];
 
     /// <summary>What router.json said when this state was derived from it: how a reload or a restart tells an edit of the file from an operator's change.</summary>
-    public ReleaseOrigin Origin { get; init; } = new(null, null, 0);
+    public ReleaseOrigin Origin { get; init; } = new(null, null, 0, "");
 
     public double Weight => CanaryBuckets / 100.0;
 
+    /// <summary>
+    /// Value equality, so a reload that changes nothing is seen to change nothing. The settings taken from router.json
+    /// (user keys, segments, guard, steps, outage) are compared through <see cref="Origin"/>'s fingerprint of them:
+    /// they are only ever set together with it (<see cref="FromOptions"/>, <see cref="ReleaseReconciler"/>).
+    /// </summary>
+    public bool Equals(ReleaseState? other) => other is not null
+        && Name == other.Name && Stable == other.Stable && Canary == other.Canary && CanaryBuckets == other.CanaryBuckets
+        && Phase == other.Phase && Revision == other.Revision && Step == other.Step && Origin == other.Origin
+        && Draining.SequenceEqual(other.Draining);
+
+    public override int GetHashCode() => HashCode.Combine(Name, Stable, Canary, CanaryBuckets, Phase, Revision, Step, Origin);
+
+    /// <summary>Whether the two differ in anything but the revision: what earns a new revision.</summary>
+    public bool SameAs(ReleaseState other) => Equals(other with { Revision = Revision });
 
     /// <summary>
     /// Whether a segment still sends users to its version: after a rollback, segments to the canary stop until an
@@ -83,11 +97,26 @@ internal sealed record ReleaseState
 /// <summary>A destination of one route that takes no new requests.</summary>
 internal sealed record DrainedDestination(string Route, string Address);
 
-/// <summary>The versions and weight router.json named for a release.</summary>
-internal sealed record ReleaseOrigin(string? Stable, string? Canary, double Weight)
+/// <summary>
+/// The versions and weight router.json named for a release, and a fingerprint of its other settings (user keys,
+/// segments, guard, steps, outage): persisted, so a restart tells an edit made while the router was stopped.
+/// </summary>
+internal sealed record ReleaseOrigin(string? Stable, string? Canary, double Weight, string Settings)
 {
-    public static ReleaseOrigin Of(ReleaseOptions options) => new(options.Stable, options.Canary, options.Weight);
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new()
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+
+    public static ReleaseOrigin Of(ReleaseOptions options) => new(options.Stable, options.Canary, options.Weight, Fingerprint(options));
 
     /// <summary>Whether router.json still names the same release (same stable, same canary), whatever its weight.</summary>
     public bool SameVersions(ReleaseOrigin other) => Stable == other.Stable && Canary == other.Canary;
+
+    private static string Fingerprint(ReleaseOptions options)
+    {
+        var settings = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
+            new { options.UserKey, options.Segments, options.Guard, options.Steps, options.OnInconclusive, options.Outage }, Json);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(settings), 0, 12);
+    }
 }

@@ -1,37 +1,73 @@
-using System.Collections.Frozen;
+using Canary.Router.Configuration;
+using Canary.Router.Routing;
 
 namespace Canary.Router.State;
 
 /// <summary>
-/// The one place release state changes. Writers are serialized; readers (every request) see a consistent
-/// <see cref="ReleaseState"/> through their <see cref="ReleaseSlot"/> without locking.
+/// The one place release state changes, and the one place revisions are given (invariants: README, "State you can
+/// rely on"). Writers are serialized; readers (every request) take <see cref="Current"/> with one volatile read.
+/// <list type="bullet">
+/// <item>Operator and step changes are persisted before they take effect: a change that cannot be written is refused
+/// (<see cref="RefusalKind.Unavailable"/>) and nothing changes.</item>
+/// <item>Guard rollbacks and reloads take effect at once; a write that fails is retried (<see cref="Flush"/>) until it
+/// succeeds, and since every write is of the whole state, any later change is on disk only with them.</item>
+/// <item>Observers (<see cref="Committed"/>: the decision log, metrics) see committed changes in order and cannot veto them.</item>
+/// </list>
 /// </summary>
 internal sealed class ReleaseStore
 {
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
-    private FrozenDictionary<string, ReleaseSlot> _slots;
+    private readonly Action<RouterSnapshot, IReadOnlyDictionary<string, long>> _write;
+    private readonly Dictionary<string, long> _retired;
+    private readonly Func<string, long> _revisionFloor;
+    private RouterSnapshot _current;
+    private bool _unwritten;
 
-    public ReleaseStore(IEnumerable<ReleaseState> releases, TimeProvider time)
+    /// <param name="write">Writes the whole state durably; throws when it cannot.</param>
+    /// <param name="retired">The last revision of each release that was removed: a release added again continues from it.</param>
+    /// <param name="revisionFloor">Every revision given to a release is above it (e.g. the highest one the decision log saw for it).</param>
+    public ReleaseStore(RouterOptions options, Action<RouterSnapshot, IReadOnlyDictionary<string, long>> write, TimeProvider time,
+        IReadOnlyDictionary<string, long>? retired = null, Func<string, long>? revisionFloor = null)
     {
         _time = time;
-        _slots = releases.ToFrozenDictionary(r => r.Name, r => new ReleaseSlot(r), StringComparer.Ordinal);
+        _write = write;
+        _retired = new Dictionary<string, long>(retired ?? new Dictionary<string, long>(), StringComparer.Ordinal);
+        _revisionFloor = revisionFloor ?? (_ => 0);
+        _current = new RouterSnapshot(options with { Releases = [] }, RoutingTable.Empty, []);
     }
 
-    /// <summary>
-    /// Raised inside the writer lock, in order, for every applied change, before it takes effect: observers
-    /// (persistence, metrics, the decision log) see changes in the order they happened, and a change that cannot be
-    /// persisted (the observer throws) does not take effect.
-    /// </summary>
-    public event Action<ReleaseChange, IReadOnlyList<ReleaseState>>? Changed;
+    /// <summary>Raised inside the writer lock, in order, for every committed change; a throwing observer is reported through <see cref="Faulted"/>.</summary>
+    public event Action<Commit>? Committed;
 
-    public IReadOnlyCollection<string> Names => Volatile.Read(ref _slots).Keys;
+    /// <summary>A write of the state failed (the change was refused, or will be written later).</summary>
+    public event Action<Exception>? WriteFailed;
 
-    public ReleaseSlot? Slot(string name) => Volatile.Read(ref _slots).GetValueOrDefault(name);
+    /// <summary>A committed change waits to be written: <see cref="Flush"/> until it returns true.</summary>
+    public event Action? WritePending;
 
-    public ReleaseState? Get(string name) => Slot(name)?.Current;
+    /// <summary>An observer of <see cref="Committed"/> threw; the change stands.</summary>
+    public event Action<Exception>? Faulted;
 
-    public IReadOnlyList<ReleaseState> All() => Snapshot(Volatile.Read(ref _slots), null);
+    public RouterSnapshot Current => Volatile.Read(ref _current);
+
+    public IReadOnlyCollection<string> Names => (IReadOnlyCollection<string>)Current.Routes.ReleaseNames;
+
+    /// <summary>Whether a committed change is not yet on disk.</summary>
+    public bool Unwritten
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _unwritten;
+            }
+        }
+    }
+
+    public ReleaseState? Get(string name) => Current.Get(name);
+
+    public IReadOnlyList<ReleaseState> All() => Current.Releases;
 
     /// <summary>
     /// Applies a pure transition to the current state of a release; the result carries the refusal when there is one.
@@ -41,63 +77,179 @@ internal sealed class ReleaseStore
     {
         lock (_gate)
         {
-            if (!_slots.TryGetValue(name, out var slot))
+            var current = _current;
+            var index = current.Routes.IndexOf(name);
+            if (index < 0)
             {
                 return null;
             }
 
-            var outcome = transition(slot.Current);
+            var before = current.Get(name)!;
+            var outcome = transition(before);
             if (outcome.Next is null)
             {
                 return (null, outcome.Refusal);
             }
 
-            var change = Publish(slot.Current, outcome.Next with { Revision = slot.Current.Revision + 1 }, cause);
-            slot.Set(change.After);
+            if (outcome.Next.SameAs(before))
+            {
+                // Nothing would change: no revision, no event, no write.
+                return (new ReleaseChange(before, before, cause, _time.GetUtcNow()), null);
+            }
+
+            var change = new ReleaseChange(before, outcome.Next with { Revision = NextRevision(name, before) }, cause, _time.GetUtcNow());
+            var next = current.With(index, change.After);
+            if (!WrittenFirst(cause.Actor) && !TryWrite(next, out var error))
+            {
+                return (null, new Refusal(RefusalKind.Unavailable, $"the state file could not be written ({error}); nothing changed"));
+            }
+
+            Publish(next, new Commit([change], [], [], cause, change.At));
+            if (WrittenFirst(cause.Actor))
+            {
+                WriteOrLater();
+            }
+
             return (change, null);
         }
     }
 
     /// <summary>
-    /// Makes the set of releases match a new configuration: new releases appear, removed ones go, existing ones are
-    /// combined with their new options by <paramref name="reconcile"/>. Slots of kept releases stay the same objects.
+    /// Publishes a new configuration: its options and routes with every release reconciled by
+    /// <paramref name="reconcile"/> from the state it had (<paramref name="before"/>; by default the running one),
+    /// in one snapshot. A release that comes out the same keeps its state object and revision.
     /// </summary>
-    public void Reconcile(IReadOnlyList<Configuration.ReleaseOptions> releases, Func<ReleaseState?, Configuration.ReleaseOptions, ReleaseState> reconcile, ChangeCause cause)
+    public Commit Replace(RouterOptions options, RoutingTable routes, Func<ReleaseState?, ReleaseOptions, Reconciled> reconcile, ChangeCause cause,
+        Func<string, ReleaseState?>? before = null)
     {
         lock (_gate)
         {
-            var slots = new Dictionary<string, ReleaseSlot>(StringComparer.Ordinal);
-            foreach (var options in releases)
+            var current = _current;
+            before ??= current.Get;
+            var byName = options.Releases.ToDictionary(r => r.Name, StringComparer.Ordinal);
+            var at = _time.GetUtcNow();
+            var states = new ReleaseState[routes.ReleaseNames.Count];
+            List<ReleaseChange> changed = [];
+            List<ReleaseState> added = [];
+            for (var i = 0; i < states.Length; i++)
             {
-                var existing = _slots.GetValueOrDefault(options.Name);
-                var next = reconcile(existing?.Current, options);
-                if (existing is null)
+                var name = routes.ReleaseNames[i];
+                var previous = before(name);
+                var (next, note) = reconcile(previous, byName[name]);
+                if (previous is null)
                 {
-                    slots[options.Name] = new ReleaseSlot(next);
-                    continue;
+                    states[i] = next with { Revision = NextRevision(name, null) };
+                    added.Add(states[i]);
                 }
-
-                if (next != existing.Current)
+                else if (next.SameAs(previous))
                 {
-                    var change = Publish(existing.Current, next with { Revision = Math.Max(next.Revision, existing.Current.Revision + 1) }, cause);
-                    existing.Set(change.After);
+                    states[i] = previous;
                 }
-
-                slots[options.Name] = existing;
+                else
+                {
+                    states[i] = next with { Revision = NextRevision(name, previous) };
+                    changed.Add(new ReleaseChange(previous, states[i], note is null ? cause : cause with { Reason = $"{cause.Reason}; {note}" }, at));
+                }
             }
 
-            Volatile.Write(ref _slots, slots.ToFrozenDictionary(StringComparer.Ordinal));
+            List<ReleaseState> removed = [.. current.Releases.Where(r => routes.IndexOf(r.Name) < 0)];
+            foreach (var gone in removed)
+            {
+                _retired[gone.Name] = gone.Revision;
+            }
+
+            foreach (var back in added)
+            {
+                _retired.Remove(back.Name);
+            }
+
+            var commit = new Commit(changed, added, removed, cause, at);
+            Publish(new RouterSnapshot(options, routes, states), commit);
+            if (!commit.IsEmpty)
+            {
+                WriteOrLater();
+            }
+
+            return commit;
         }
     }
 
-    private ReleaseChange Publish(ReleaseState before, ReleaseState after, ChangeCause cause)
+    /// <summary>Writes committed changes that are not on disk yet; true when nothing is left to write.</summary>
+    public bool Flush()
     {
-        var change = new ReleaseChange(before, after, cause, _time.GetUtcNow());
-        Changed?.Invoke(change, Snapshot(_slots, after));
-        return change;
+        lock (_gate)
+        {
+            return TryFlushLocked();
+        }
     }
 
-    private static ReleaseState[] Snapshot(FrozenDictionary<string, ReleaseSlot> slots, ReleaseState? replacing) =>
-        [.. slots.Values.Select(s => replacing is not null && s.Current.Name == replacing.Name ? replacing : s.Current)
-            .OrderBy(s => s.Name, StringComparer.Ordinal)];
+    // Guard rollbacks (safety) and reloads (router.json is on disk already) take effect before they are written.
+    private static bool WrittenFirst(Actor actor) => actor is Actor.Guard or Actor.Reload;
+
+    private bool TryFlushLocked() => !_unwritten || TryWrite(_current, out _);
+
+    // Revisions strictly grow: above the release's own, above a removed release's last one, above the floor.
+    private long NextRevision(string name, ReleaseState? before) =>
+        Math.Max(Math.Max(before?.Revision ?? 0, _retired.GetValueOrDefault(name)), _revisionFloor(name)) + 1;
+
+    private bool TryWrite(RouterSnapshot snapshot, out string? error)
+    {
+        try
+        {
+            _write(snapshot, _retired);
+            _unwritten = false;
+            error = null;
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error = e.Message;
+            Notify(WriteFailed, e);
+            return false;
+        }
+    }
+
+    private void Publish(RouterSnapshot next, Commit commit)
+    {
+        Volatile.Write(ref _current, next);
+        if (commit.IsEmpty)
+        {
+            return;
+        }
+
+        foreach (var observer in Committed?.GetInvocationList() ?? [])
+        {
+            try
+            {
+                ((Action<Commit>)observer)(commit);
+            }
+            catch (Exception e)
+            {
+                Notify(Faulted, e);
+            }
+        }
+    }
+
+    // A change that is effective already: written now if the disk allows, else by Flush, before any later change.
+    private void WriteOrLater()
+    {
+        _unwritten = true;
+        if (!TryWrite(_current, out _))
+        {
+            Notify(WritePending);
+        }
+    }
+
+    private static void Notify(Action? handler) => handler?.Invoke();
+
+    private static void Notify(Action<Exception>? handler, Exception e) => handler?.Invoke(e);
+}
+
+/// <summary>What <see cref="ReleaseReconciler"/> makes of a release: its next state, and why a router.json edit was not applied.</summary>
+internal readonly record struct Reconciled(ReleaseState Next, string? NotApplied = null);
+
+/// <summary>One committed change of the store: releases changed, added and removed, why, and when.</summary>
+internal sealed record Commit(IReadOnlyList<ReleaseChange> Changed, IReadOnlyList<ReleaseState> Added, IReadOnlyList<ReleaseState> Removed, ChangeCause Cause, DateTimeOffset At)
+{
+    public bool IsEmpty => Changed.Count == 0 && Added.Count == 0 && Removed.Count == 0;
 }

@@ -8,6 +8,9 @@ internal enum RefusalKind
 
     /// <summary>The caller's If-Match names another revision (412).</summary>
     StaleRevision,
+
+    /// <summary>The change could not be persisted (503); nothing changed.</summary>
+    Unavailable,
 }
 
 internal sealed record Refusal(RefusalKind Kind, string Reason);
@@ -29,6 +32,12 @@ internal readonly record struct Transition(ReleaseState? Next, Refusal? Refusal)
 /// <summary>Pure state transitions of a release. The revision is the store's job, not theirs.</summary>
 internal static class ReleaseTransitions
 {
+    /// <summary>
+    /// A manual weight. On a stepped release it holds the steps (Paused): the operator has taken over until they
+    /// resume. After a rollback it re-arms the canary at that weight; a stepped release is then Paused with no current
+    /// step, so the steps start over from the first on resume rather than carry on from the step that failed. Refused
+    /// after a blue-green switch (the canary is the version just switched away from: switch again instead).
+    /// </summary>
     public static Transition SetWeight(ReleaseState state, double weightPercent)
     {
         if (state.Canary is null)
@@ -36,24 +45,32 @@ internal static class ReleaseTransitions
             return Transition.Refuse($"release '{state.Name}' has no canary version to send users to");
         }
 
-        // A manual weight on a stepped release holds the steps: the operator has taken over until they resume.
-        var holdSteps = state.Phase == ReleasePhase.Paused || (state.Step >= 0 && state.Phase == ReleasePhase.Progressing);
-        return Transition.To(state with
+        if (state.Phase == ReleasePhase.Switched)
         {
-            CanaryBuckets = ReleaseState.ToBuckets(weightPercent),
-            Phase = holdSteps ? ReleasePhase.Paused : ReleasePhase.Progressing,
-        });
+            return Transition.Refuse($"release '{state.Name}' is Switched: every user is on {state.Stable} and {state.Canary} only stays warm; switch again to move users back");
+        }
+
+        var buckets = ReleaseState.ToBuckets(weightPercent);
+        return state switch
+        {
+            { Phase: ReleasePhase.RolledBack, Steps.Count: > 0 } => Transition.To(state with { CanaryBuckets = buckets, Phase = ReleasePhase.Paused, Step = -1 }),
+            { Phase: ReleasePhase.Paused } or { Phase: ReleasePhase.Progressing, Step: >= 0 } => Transition.To(state with { CanaryBuckets = buckets, Phase = ReleasePhase.Paused }),
+            _ => Transition.To(state with { CanaryBuckets = buckets, Phase = ReleasePhase.Progressing }),
+        };
     }
 
     public static Transition Pause(ReleaseState state) => state.Phase == ReleasePhase.Progressing
         ? Transition.To(state with { Phase = ReleasePhase.Paused })
         : Transition.Refuse($"release '{state.Name}' is {state.Phase}; only a progressing release can be paused");
 
-    /// <summary>Continues a paused release; a rolled-back release with steps starts them over from the first.</summary>
+    /// <summary>
+    /// Continues a paused release; a rolled-back release with steps, or a paused one with no current step (re-armed
+    /// after a rollback, or steps added while paused), starts them over from the first.
+    /// </summary>
     public static Transition Resume(ReleaseState state) => state switch
     {
-        { Phase: ReleasePhase.Paused } => Transition.To(state with { Phase = ReleasePhase.Progressing }),
-        { Phase: ReleasePhase.RolledBack, Canary: not null, Steps.Count: > 0 } => Transition.To(state with
+        { Phase: ReleasePhase.Paused } when state.Step >= 0 || state.Steps.Count == 0 || state.Canary is null => Transition.To(state with { Phase = ReleasePhase.Progressing }),
+        { Phase: ReleasePhase.Paused or ReleasePhase.RolledBack, Canary: not null, Steps.Count: > 0 } => Transition.To(state with
         {
             Phase = ReleasePhase.Progressing,
             Step = 0,

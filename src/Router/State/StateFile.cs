@@ -4,9 +4,9 @@ using System.Text.Json.Serialization;
 namespace Canary.Router.State;
 
 /// <summary>
-/// The operator's changes on disk: every release's runtime state and the router.json origin it came from.
-/// Written atomically (temporary file, flush to disk, rename) before a change takes effect, so a crash leaves
-/// either the old file or the new one, never half of one.
+/// The operator's changes on disk: every release's runtime state and the router.json origin it came from, and the
+/// last revision of releases that were removed. Written whole and durably (<see cref="DurableFile"/>), so a crash
+/// leaves either the old file or the new one, never half of one.
 /// </summary>
 internal sealed class StateFile(string path)
 {
@@ -22,24 +22,32 @@ internal sealed class StateFile(string path)
 
     public string Path { get; } = path;
 
-    public void Write(IReadOnlyList<ReleaseState> releases)
+    public void Write(IReadOnlyList<ReleaseState> releases, IReadOnlyDictionary<string, long> retired)
     {
-        var document = new Document(FormatVersion, releases.ToDictionary(r => r.Name, Entry.Of, StringComparer.Ordinal));
-        var temporary = Path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(stream, document, Json);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, Path, overwrite: true);
+        var document = new Document(FormatVersion, releases.ToDictionary(r => r.Name, Entry.Of, StringComparer.Ordinal),
+            retired.Count == 0 ? null : new Dictionary<string, long>(retired, StringComparer.Ordinal));
+        DurableFile.Write(Path, stream => JsonSerializer.Serialize(stream, document, Json));
     }
 
     /// <summary>
-    /// The persisted entries, or null when there is no file. A file that cannot be read as a state file is moved
-    /// aside (never deleted) and reported through <paramref name="corruptMovedTo"/>.
+    /// Whether the file at <see cref="Path"/> could be one this router wrote (possibly damaged): a JSON object whose
+    /// first property is <c>version</c>, or empty. Anything else is someone else's file, never to be moved or overwritten.
     /// </summary>
-    public IReadOnlyDictionary<string, Entry>? Read(TimeProvider time, out string? corruptMovedTo, out string? error)
+    public bool LooksLikeStateFile()
+    {
+        using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var head = new byte[64];
+        var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        var text = System.Text.Encoding.UTF8.GetString(head, 0, read).TrimStart();
+        return text.Length == 0 || text.TrimStart('\0').Length == 0
+            || (text.StartsWith('{') && text[1..].TrimStart().StartsWith("\"version\"", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The persisted document, or null when there is no file. A state file that cannot be read is moved aside (never
+    /// deleted) and reported through <paramref name="corruptMovedTo"/>.
+    /// </summary>
+    public Document? Read(TimeProvider time, out string? corruptMovedTo, out string? error)
     {
         corruptMovedTo = null;
         error = null;
@@ -53,7 +61,7 @@ internal sealed class StateFile(string path)
             var document = JsonSerializer.Deserialize<Document>(File.ReadAllText(Path), Json);
             if (document is { Version: FormatVersion, Releases: not null })
             {
-                return document.Releases;
+                return document;
             }
 
             error = $"unknown format (version {document?.Version})";
@@ -68,38 +76,41 @@ internal sealed class StateFile(string path)
         return null;
     }
 
-    internal sealed record Document(int Version, Dictionary<string, Entry>? Releases);
+    /// <param name="Retired">The last revision of each removed release, so a release added again continues above it.</param>
+    internal sealed record Document(int Version, Dictionary<string, Entry>? Releases, Dictionary<string, long>? Retired = null);
 
     /// <summary>One release as persisted.</summary>
     internal sealed record Entry(
         string Stable, string? Canary, double Weight, ReleasePhase Phase, long Revision,
         string? OriginStable, string? OriginCanary, double OriginWeight,
-        int Step = -1, IReadOnlyList<DrainedDestination>? Draining = null)
+        int Step = -1, IReadOnlyList<DrainedDestination>? Draining = null, string? OriginSettings = null)
     {
         public static Entry Of(ReleaseState state) => new(
             state.Stable, state.Canary, state.Weight, state.Phase, state.Revision,
-            state.Origin.Stable, state.Origin.Canary, state.Origin.Weight, state.Step, state.Draining);
+            state.Origin.Stable, state.Origin.Canary, state.Origin.Weight, state.Step, state.Draining, state.Origin.Settings);
 
         /// <summary>
-        /// The persisted runtime fields over the state router.json gives, when the persisted origin names the same
-        /// versions; the caller then reconciles it with the current options, as a hot reload would.
+        /// The state as it was when persisted, over the settings router.json gives now, when the persisted origin names
+        /// the same versions; otherwise the persisted essentials alone (what the release was, for the decision log).
+        /// The caller reconciles it with the current options, as a hot reload would.
         /// </summary>
-        public ReleaseState? Restore(ReleaseState fromConfig)
+        public ReleaseState Restore(ReleaseState fromConfig)
         {
-            var origin = new ReleaseOrigin(OriginStable, OriginCanary, OriginWeight);
+            // A file written before settings were fingerprinted: take today's settings as the ones it saw.
+            var origin = new ReleaseOrigin(OriginStable, OriginCanary, OriginWeight, OriginSettings ?? fromConfig.Origin.Settings);
+            var restored = fromConfig with
+            {
+                Stable = Stable,
+                Canary = Canary,
+                CanaryBuckets = Canary is null ? 0 : ReleaseState.ToBuckets(Weight),
+                Phase = Phase,
+                Revision = Revision,
+                Origin = origin,
+                Draining = Draining ?? [],
+            };
             return origin.SameVersions(fromConfig.Origin)
-                ? fromConfig with
-                {
-                    Stable = Stable,
-                    Canary = Canary,
-                    CanaryBuckets = Canary is null ? 0 : ReleaseState.ToBuckets(Weight),
-                    Phase = Phase,
-                    Revision = Revision,
-                    Origin = origin,
-                    Step = Step < fromConfig.Steps.Count ? Step : fromConfig.Steps.Count - 1,
-                    Draining = Draining ?? [],
-                }
-                : null;
+                ? restored with { Step = Math.Min(Step, fromConfig.Steps.Count - 1) }
+                : restored with { Step = -1 };
         }
     }
 }

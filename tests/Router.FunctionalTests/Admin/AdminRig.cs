@@ -160,6 +160,14 @@ internal sealed class AdminRig : IAsyncDisposable
         return File.WriteAllTextAsync(ConfigPath, Config.ToJsonString());
     }
 
+    /// <summary>Stops the router; the folder stays.</summary>
+    public async Task StopRouterAsync()
+    {
+        var host = Host;
+        _host = null;
+        await host.DisposeAsync();
+    }
+
     /// <summary>Stops the router, then starts a new one on the same folder (same router.json and state file).</summary>
     public async Task RestartRouterAsync(Func<Task>? whileStopped = null)
     {

@@ -28,7 +28,9 @@ public sealed class ConfigVersusStateTests : IAsyncLifetime
         await AdminRig.EventuallyAsync(async () => (double)(await _rig.ReleaseAsync())["weight"]! == 60, Within, "router.json's weight applied");
         var user = AdminRig.UserMovedBetween(OperatorWeight, 60);
         Assert.Equal("v2", (await _rig.GetAsync("/api/x", user)).Body!.Version);
-        var entry = (await _rig.EventsAsync())[^1]!;
+        var all = await _rig.EventsAsync();
+        var entry = all[^1]!;
+        Assert.True((double)entry["after"]!["weight"]! == 60, $"events={all.ToJsonString()}");
         Assert.Equal("reload", (string?)entry["actor"]);
         Assert.Equal(OperatorWeight, (double)entry["before"]!["weight"]!);
         Assert.Equal(60, (double)entry["after"]!["weight"]!);
@@ -79,8 +81,9 @@ public sealed class ConfigVersusStateTests : IAsyncLifetime
         var persisted = JsonNode.Parse(await File.ReadAllTextAsync(_rig.StatePath))!["releases"]!["shop"]!;
         Assert.Equal("v3", (string?)persisted["canary"]);
         Assert.Equal(5, (double)persisted["weight"]!);
-        var onCanary = (await _rig.GetAsync("/api/x", Cohorts.FirstUserOn("v2", 5))).Body!;
-        Assert.Equal("v3", onCanary.Version);
+        var reply = await _rig.GetAsync("/api/x", Cohorts.FirstUserOn("v2", 5));
+        var onCanary = reply.Body!;
+        Assert.True("v3" == onCanary.Version, $"hdr={reply.CanaryVersion} status={reply.Status} backend={reply.BackendVersion} state={(await _rig.ReleaseAsync()).ToJsonString()} events={(await _rig.EventsAsync()).ToJsonString()}");
         Assert.Equal("v3", (await _rig.GetAsync("/", Cohorts.User(1), ("X-Beta", "true"))).Body!.Version);
         Assert.Equal("v1", (await _rig.GetAsync("/", Cohorts.FirstUserOn("v1", 5))).Body!.Version);
     }

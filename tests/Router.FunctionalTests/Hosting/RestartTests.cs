@@ -62,4 +62,20 @@ public sealed class RestartTests
         Assert.NotNull(replaced);
         Assert.NotEqual(AnonymousId.IdOf(value), AnonymousId.IdOf(replaced.Value.Value!));
     }
+
+    [Fact]
+    public async Task Restart_CorruptKeyFile_KeptAsideNewKeyAndReported()
+    {
+        await using var rig = await RouterRig.StartAsync(Weight);
+        var keyFile = Path.Combine(rig.Folder, "router.state.json.cookie-key");
+
+        await rig.RestartRouterAsync(() => File.WriteAllTextAsync(keyFile, "not a key"));
+
+        var aside = Assert.Single(Directory.GetFiles(rig.Folder, "router.state.json.cookie-key.corrupt-*"));
+        Assert.Equal("not a key", await File.ReadAllTextAsync(aside));
+        Assert.Equal(32, Convert.FromBase64String(await File.ReadAllTextAsync(keyFile)).Length);
+        var warning = Assert.Single(rig.Host.Core.StartupWarnings);
+        Assert.Contains(Path.GetFileName(aside), warning, StringComparison.Ordinal);
+        Assert.Contains(rig.Host.Core.Events.For("shop"), e => e.Action == "cookie-key-corrupt");
+    }
 }

@@ -251,72 +251,58 @@ public sealed class GuardMonitorTests
     }
 
     [Fact]
-    public void Record_RollbackCannotBePersisted_RequestPathUnharmedAndRetriedOnNextFailure()
+    public void Record_RollbackCannotBePersisted_EffectiveAtOnceAndWrittenOnceTheDiskAllows()
     {
         using var rig = GuardRig.Start(Guard());
         rig.Send("v1", 200, count: 100);
         rig.Send("v2", 200, count: 30);
 
-        // The state file cannot be written (its temporary file's path is taken by a folder): the change cannot take effect.
-        var blocker = Directory.CreateDirectory(rig.Core.StateFile.Path + ".tmp");
+        // The state file cannot be written (a folder stands where it is renamed to): the rollback must not wait for it.
+        var path = rig.Core.StateFile.Path;
+        File.Delete(path);
+        var blocker = Directory.CreateDirectory(path);
         var thrown = Record.Exception(() => rig.Send("v2", 500, count: 5));
         Assert.Null(thrown);
-        Assert.Equal(ReleasePhase.Progressing, rig.State.Phase);
-
-        // Once it can be written again, the next failure rolls back.
-        blocker.Delete();
-        rig.Send("v2", 500);
         Assert.Equal(ReleasePhase.RolledBack, rig.State.Phase);
+        Assert.True(rig.Core.Store.Unwritten);
+        Assert.True(rig.Core.Metrics.StateWriteFailures.Value >= 1);
+
+        // Once it can be written again, the rollback reaches the disk.
+        blocker.Delete();
+        Assert.True(rig.Core.Store.Flush());
+        Assert.Contains("\"RolledBack\"", File.ReadAllText(path), StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task GuardService_RollbackCannotBePersisted_KeepsJudgingAndRollsBackLater()
+    public async Task GuardService_RollbackCannotBePersisted_RollsBackAtOnceAndKeepsJudging()
     {
         using var rig = GuardRig.Start(Guard(windowSeconds: 60, maxP99Ms: 500));
         using var service = new GuardService(rig.Monitor, rig.Time);
-        var blocker = Directory.CreateDirectory(rig.Core.StateFile.Path + ".tmp");
+        var path = rig.Core.StateFile.Path;
+        File.Delete(path);
+        Directory.CreateDirectory(path);
         await service.StartAsync(CancellationToken.None);
         try
         {
             rig.Send("v2", 200, count: 30, milliseconds: 900);
 
-            // Ticks while the state cannot be written: the breach is judged, the rollback fails to persist.
+            // Ticks while the state cannot be written: the breach is judged and the rollback is in effect regardless.
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-            while (rig.Monitor.Last(GuardRig.Release)?.Kind != VerdictKind.Breach && DateTime.UtcNow < deadline)
-            {
-                rig.Time.Advance(GuardService.Period);
-                await Task.Delay(20);
-            }
-
-            Assert.Equal(VerdictKind.Breach, rig.Monitor.Last(GuardRig.Release)?.Kind);
-            Assert.Equal(ReleasePhase.Progressing, rig.State.Phase);
-
-            // The disk recovers: the service is still running, and its next ticks roll back.
-            blocker.Delete();
-            deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
             while (rig.State.Phase != ReleasePhase.RolledBack && DateTime.UtcNow < deadline && service.ExecuteTask is { IsCompleted: false })
             {
                 rig.Time.Advance(GuardService.Period);
                 await Task.Delay(20);
             }
 
-            Assert.False(service.ExecuteTask!.IsFaulted, $"the guard's loop died: {service.ExecuteTask.Exception?.InnerException?.Message}");
             Assert.Equal(ReleasePhase.RolledBack, rig.State.Phase);
+            Assert.True(rig.Core.Store.Unwritten);
+            rig.Time.Advance(GuardService.Period);
+            await Task.Delay(50);
+            Assert.False(service.ExecuteTask!.IsCompleted, $"the guard's loop ended: {service.ExecuteTask.Exception?.InnerException?.Message}");
         }
         finally
         {
-            try
-            {
-                await service.StopAsync(CancellationToken.None);
-            }
-            catch (IOException)
-            {
-                // What the dead loop threw, rethrown by StopAsync: the assertions above report it.
-            }
-            catch (UnauthorizedAccessException)
-            {
-                // Likewise.
-            }
+            await service.StopAsync(CancellationToken.None);
         }
     }
 

@@ -29,7 +29,7 @@ internal sealed class GuardRig : IDisposable
         Core = core;
         Time = time;
         Monitor = new GuardMonitor(core, NullLogger<GuardMonitor>.Instance);
-        Recorder = new RequestRecorder(time, Monitor);
+        Recorder = new RequestRecorder(time, Monitor, core.Store);
         _binding = core.Table.Find(ClusterIds.Route(Release, "api"))!;
     }
 
