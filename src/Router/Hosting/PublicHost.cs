@@ -25,7 +25,13 @@ internal static class PublicHost
         Telemetry.Add(builder.Services, hostOptions);
         var (routes, clusters) = YarpConfigBuilder.Build(core.Options);
         builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters)
-            .AddTransforms(transforms => transforms.AddResponseTransform(CanaryHeaders.KeepRoutersVersion));
+            .AddTransforms(transforms => transforms
+                .AddRequestTransform(ForwardedHeaders.DropConnectionNamed)
+                .AddResponseTransform(CanaryHeaders.KeepRoutersVersion)
+                .AddResponseTransform(ForwardedHeaders.OnResponse));
+
+        // Backends' response header bytes reach the user as they were sent (YarpConfigBuilder reads them as Latin-1).
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1);
         var jwt = core.Options.Authentication;
         if (jwt is not null)
         {
@@ -43,6 +49,8 @@ internal static class PublicHost
             throw;
         }
 
+        // TRACE would echo the request, cookies included, from a backend: not forwarded.
+        app.Use((context, next) => HttpMethods.IsTrace(context.Request.Method) ? RefuseTraceAsync(context) : next(context));
         if (jwt is not null)
         {
             app.UseAuthentication();
@@ -55,7 +63,23 @@ internal static class PublicHost
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
         });
+
+        // No route matched: the router's own 404 (the fallback's order puts it after every route).
+        app.MapFallback("{**path}", context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            context.Response.Headers.XContentTypeOptions = ForwardedHeaders.NoSniff;
+            return Task.CompletedTask;
+        });
         return app;
+    }
+
+    private static Task RefuseTraceAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+        context.Response.Headers.Allow = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+        context.Response.Headers.XContentTypeOptions = ForwardedHeaders.NoSniff;
+        return Task.CompletedTask;
     }
 
     // Claims only feed user keys and segments: an absent or invalid token leaves the user anonymous, and the
