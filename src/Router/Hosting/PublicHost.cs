@@ -49,8 +49,12 @@ internal static class PublicHost
             throw;
         }
 
-        // TRACE would echo the request, cookies included, from a backend: not forwarded.
-        app.Use((context, next) => HttpMethods.IsTrace(context.Request.Method) ? RefuseTraceAsync(context) : next(context));
+        // The router's own refusals, after routing chose an endpoint: TRACE would echo the request, cookies included,
+        // from a backend, so it is not forwarded; no route matched is the router's 404.
+        app.Use((context, next) =>
+            HttpMethods.IsTrace(context.Request.Method) ? RefuseAsync(context, StatusCodes.Status405MethodNotAllowed)
+            : context.GetEndpoint() is null ? RefuseAsync(context, StatusCodes.Status404NotFound)
+            : next(context));
         if (jwt is not null)
         {
             app.UseAuthentication();
@@ -64,20 +68,17 @@ internal static class PublicHost
             proxy.UsePassiveHealthChecks();
         });
 
-        // No route matched: the router's own 404 (the fallback's order puts it after every route).
-        app.MapFallback("{**path}", context =>
-        {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            context.Response.Headers.XContentTypeOptions = ForwardedHeaders.NoSniff;
-            return Task.CompletedTask;
-        });
         return app;
     }
 
-    private static Task RefuseTraceAsync(HttpContext context)
+    private static Task RefuseAsync(HttpContext context, int status)
     {
-        context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
-        context.Response.Headers.Allow = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+        context.Response.StatusCode = status;
+        if (status == StatusCodes.Status405MethodNotAllowed)
+        {
+            context.Response.Headers.Allow = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+        }
+
         context.Response.Headers.XContentTypeOptions = ForwardedHeaders.NoSniff;
         return Task.CompletedTask;
     }
