@@ -95,5 +95,5 @@ public class RecordingBenchmarks
 
     /// <summary>The status classification that precedes recording (a feature lookup and a switch).</summary>
     [Benchmark]
-    public int StatusClasses_Of() => (int)StatusClasses.Of(_context);
+    public int StatusClasses_Of() => (int)StatusClasses.Of(_context).GetValueOrDefault();
 }

@@ -1,10 +1,13 @@
 using System.Text.Json;
+using Canary.Router.Configuration;
 
 namespace Canary.Router.Admin;
 
 /// <summary>
-/// Reads an admin request body strictly: bounded in size (413), well-formed JSON (400), an object whose fields
-/// are all known (400 naming the unknown one). What the endpoint then reads from it is its own business.
+/// Reads an admin request body strictly: bounded in size (413), UTF-8 and well-formed JSON (400), an object whose
+/// fields are all known and given once (400 naming the field). What the endpoint then reads from it is its own business.
+/// Kestrel's own refusals while reading (a malformed chunk, a body over its limit) surface as
+/// <see cref="BadHttpRequestException"/> and are answered as problem details by the admin host.
 /// </summary>
 internal static class JsonBody
 {
@@ -29,7 +32,7 @@ internal static class JsonBody
         using var buffer = new MemoryStream();
         var chunk = new byte[4096];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        while ((read = await ReadBodyAsync(request, chunk)) > 0)
         {
             if (buffer.Length + read > MaxBytes)
             {
@@ -44,10 +47,18 @@ internal static class JsonBody
             return (default, AdminProblems.Invalid("body", "a JSON object is required"));
         }
 
+        var bytes = buffer.ToArray();
+
+        // JsonDocument checks UTF-8 in values as it parses, but in property names only when they are read.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            return (default, AdminProblems.Invalid("body", "is not valid UTF-8"));
+        }
+
         JsonElement body;
         try
         {
-            using var document = JsonDocument.Parse(buffer.ToArray(), Options);
+            using var document = JsonDocument.Parse(bytes, Options);
             body = document.RootElement.Clone();
         }
         catch (JsonException e)
@@ -60,16 +71,36 @@ internal static class JsonBody
             return (default, AdminProblems.Invalid("body", "must be a JSON object"));
         }
 
-        var errors = new Dictionary<string, string[]>();
-        foreach (var property in body.EnumerateObject())
+        var properties = new Dictionary<string, JsonProperty>(StringComparer.OrdinalIgnoreCase);
+        var errors = JsonSection.Index(body, properties).ToDictionary(name => name, _ => new[] { JsonSection.RepeatedKey }, StringComparer.OrdinalIgnoreCase);
+        foreach (var name in properties.Keys)
         {
-            if (!knownFields.Contains(property.Name, StringComparer.OrdinalIgnoreCase))
+            if (!knownFields.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
-                errors[property.Name] = [$"is not a known field (known: {string.Join(", ", knownFields)})"];
+                errors[name] = [$"is not a known field (known: {string.Join(", ", knownFields)})"];
             }
         }
 
         return errors.Count == 0 ? (body, null) : (default, AdminProblems.Invalid(errors));
+    }
+
+    /// <summary>
+    /// For the actions that take no body (promote, rollback, pause, resume, switch): an empty body is fine, whatever
+    /// its Content-Type; any content is refused with 415 rather than silently ignored.
+    /// </summary>
+    public static async Task<IResult?> RefuseAnyAsync(HttpRequest request)
+    {
+        if (request.ContentLength == 0 || (request.ContentLength is null && request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>()?.CanHaveBody != true))
+        {
+            return null;
+        }
+
+        // A chunked body may still be empty: one byte tells.
+        var probe = new byte[1];
+        return await ReadBodyAsync(request, probe) == 0
+            ? null
+            : AdminProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"{request.Method} {request.Path} takes no body; send it without one.");
     }
 
     /// <summary>A property by name, ignoring case, as JSON clients of .NET APIs expect.</summary>
@@ -86,6 +117,22 @@ internal static class JsonBody
 
         value = default;
         return false;
+    }
+
+    /// <summary>
+    /// Reads the body, turning Kestrel's bare I/O errors about its framing (e.g. "Bad chunk size data" for a size that
+    /// overflows) into the 400 they are, answered as problem details like its other refusals.
+    /// </summary>
+    private static async ValueTask<int> ReadBodyAsync(HttpRequest request, Memory<byte> buffer)
+    {
+        try
+        {
+            return await request.Body.ReadAsync(buffer, request.HttpContext.RequestAborted);
+        }
+        catch (IOException e) when (e is not BadHttpRequestException && !request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            throw new BadHttpRequestException("The request body could not be read: " + e.Message, StatusCodes.Status400BadRequest, e);
+        }
     }
 
     private static IResult TooLarge() =>

@@ -78,11 +78,14 @@ internal static class ReleaseEndpoints
 
     /// <summary>A bodiless POST action: applies the transition, honouring If-Match.</summary>
     public static void MapAction(RouteGroupBuilder admin, string action, string name, string summary, Func<ReleaseState, Transition> transition, string reason) =>
-        admin.MapPost($"/{{name}}/{action}", (string name, HttpRequest request, RouterCore core, ReleaseViews views) =>
-                Change(core, views, request, name, transition, ChangeCause.ByOperator(action, reason)))
-            .WithName(name).WithSummary(summary + " Honours If-Match.")
+        admin.MapPost($"/{{name}}/{action}", async (string name, HttpRequest request, RouterCore core, ReleaseViews views) =>
+                core.Store.Get(name) is null
+                    ? AdminProblems.UnknownRelease(name)
+                    : await JsonBody.RefuseAnyAsync(request) ?? Change(core, views, request, name, transition, ChangeCause.ByOperator(action, reason)))
+            .WithName(name).WithSummary(summary + " Takes no body (415 otherwise). Honours If-Match.")
             .Produces<ReleaseView>().ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
     /// <summary>Applies an operator's change through the store and answers with the new state, or the refusal.</summary>
     public static IResult Change(RouterCore core, ReleaseViews views, HttpRequest request, string name, Func<ReleaseState, Transition> transition, ChangeCause cause)
@@ -92,12 +95,16 @@ internal static class ReleaseEndpoints
             return AdminProblems.UnknownRelease(name);
         }
 
-        if (!IfMatch.TryParse(request, out var revision))
+        if (!IfMatch.TryParse(request, out var precondition))
         {
-            return AdminProblems.Problem(StatusCodes.Status412PreconditionFailed, "Precondition failed", "If-Match must be an ETag from GET /admin/releases/{name} (e.g. \"12\") or *.");
+            return AdminProblems.Problem(StatusCodes.Status412PreconditionFailed, "Precondition failed", "If-Match must be ETags from GET /admin/releases/{name} (e.g. \"12\") or *.");
         }
 
-        var outcome = core.Store.Apply(name, Transition.IfRevision(revision, transition), cause with { Key = AdminAuthFilter.HolderOf(request.HttpContext) });
+        // Checked inside the store's change, against the revision it is about to change.
+        var outcome = core.Store.Apply(name, state => precondition.Allows(state.Revision)
+            ? transition(state)
+            : new Transition(null, new Refusal(RefusalKind.StaleRevision, $"release '{state.Name}' is at revision {state.Revision}; If-Match: {precondition.Text} (weak tags never match a write)")),
+            cause with { Key = AdminAuthFilter.HolderOf(request.HttpContext) });
         return outcome switch
         {
             null => AdminProblems.UnknownRelease(name),

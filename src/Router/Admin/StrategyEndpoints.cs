@@ -21,6 +21,11 @@ internal static class StrategyEndpoints
                     return AdminProblems.UnknownRelease(name);
                 }
 
+                if (await JsonBody.RefuseAnyAsync(request) is { } withBody)
+                {
+                    return withBody;
+                }
+
                 if (state.Canary is null)
                 {
                     return AdminProblems.Problem(StatusCodes.Status409Conflict, "Conflict", $"release '{name}' has no other version to switch to");
@@ -37,8 +42,8 @@ internal static class StrategyEndpoints
                     s => s.Canary == target ? ReleaseTransitions.Switch(s) : Transition.Refuse($"release '{name}' changed during the health check"),
                     ChangeCause.ByOperator("switch", $"operator switched every user to {target}; {state.Stable} stays warm"));
             })
-            .WithName("Switch").WithSummary("Blue-green: every user to the other version at once, after checking its health (409 when unhealthy). Honours If-Match.")
-            .Produces<ReleaseView>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("Switch").WithSummary("Blue-green: every user to the other version at once, after checking its health (409 when unhealthy). Takes no body (415 otherwise). Honours If-Match.")
+            .Produces<ReleaseView>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
         MapDrain(admin, "drain", "Drain", "Rolling: the destination gets no new requests; its in-flight ones complete.", ReleaseTransitions.Drain);

@@ -18,13 +18,30 @@ internal sealed class JsonSection
     {
         Path = path;
         _problems = problems;
+        foreach (var repeated in Index(element, _properties))
+        {
+            problems.Add(new ConfigProblem($"{path}.{repeated}", null, RepeatedKey));
+        }
+    }
+
+    public const string RepeatedKey = "is given more than once";
+
+    /// <summary>
+    /// An object's properties by name, ignoring case as every reader of the router's JSON does (router.json and the
+    /// admin API alike); returns the names given more than once, which would otherwise silently keep the first value.
+    /// </summary>
+    public static List<string> Index(JsonElement element, Dictionary<string, JsonProperty> properties)
+    {
+        var repeated = new List<string>();
         foreach (var property in element.EnumerateObject())
         {
-            if (!_properties.TryAdd(property.Name, property))
+            if (!properties.TryAdd(property.Name, property))
             {
-                problems.Add(new ConfigProblem($"{path}.{property.Name}", null, "is given more than once"));
+                repeated.Add(property.Name);
             }
         }
+
+        return repeated;
     }
 
     public string Path { get; }

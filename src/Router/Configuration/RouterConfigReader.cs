@@ -299,12 +299,21 @@ internal static class RouterConfigReader
                 try
                 {
                     var cluster = element.Deserialize<ClusterConfig>(ClusterJson)!;
+                    var complete = true;
                     foreach (var (id, destination) in cluster.Destinations ?? new Dictionary<string, DestinationConfig>())
                     {
+                        if (destination is null)
+                        {
+                            // JSON null deserializes to a null entry: a problem, not a crash further on.
+                            problems.Add(new ConfigProblem($"{path}.Destinations.{id}", "null", "must be a destination object with an Address"));
+                            complete = false;
+                            continue;
+                        }
+
                         CheckAddress($"{path}.Destinations.{id}.Address", destination.Address, problems);
                     }
 
-                    return cluster with { ClusterId = clusterId };
+                    return complete ? cluster with { ClusterId = clusterId } : null;
                 }
                 catch (JsonException e)
                 {

@@ -45,6 +45,11 @@ internal static partial class RouterConfigValidator
         {
             problems.Add(new ConfigProblem(path, null, "release names use letters, digits, '-', '_' and '.' only"));
         }
+        else if (release.Name is "." or "..")
+        {
+            // A URL path segment of "." or ".." is removed before routing: /admin/releases/{name} could never reach it.
+            problems.Add(new ConfigProblem(path, Quote(release.Name), "cannot be '.' or '..': the admin API addresses a release by its name in the URL path"));
+        }
 
         if (release.Routes.Count == 0)
         {

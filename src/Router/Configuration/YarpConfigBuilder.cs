@@ -5,6 +5,18 @@ namespace Canary.Router.Configuration;
 /// <summary>router.json's releases as YARP routes (one per release route) and clusters (one per route and version).</summary>
 internal static class YarpConfigBuilder
 {
+    /// <summary>
+    /// Request header values go to backends in UTF-8: Kestrel accepts valid UTF-8 from users (a cookie such as
+    /// <c>theme=café</c>), and HttpClient's default (ASCII only) would refuse to send it, a 502 the user cannot escape.
+    /// </summary>
+    public const string RequestHeaderEncoding = "utf-8";
+
+    /// <summary>
+    /// Response header values are read as Latin-1, one char per byte, and the public listener writes them back the
+    /// same way (<see cref="Hosting.PublicHost"/>): a backend's non-ASCII bytes reach the user unchanged.
+    /// </summary>
+    public const string ResponseHeaderEncoding = "iso-8859-1";
+
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(RouterOptions options)
     {
         var routes = new List<RouteConfig>();
@@ -24,10 +36,24 @@ internal static class YarpConfigBuilder
                         Hosts = route.Hosts.Count == 0 ? null : route.Hosts,
                     },
                 });
-                clusters.AddRange(route.Versions.Values);
+                clusters.AddRange(route.Versions.Values.Select(WithHeaderEncodings));
             }
         }
 
         return (routes, clusters);
+    }
+
+    /// <summary>The router's header encodings, unless the operator's own cluster object chose others.</summary>
+    public static ClusterConfig WithHeaderEncodings(ClusterConfig cluster)
+    {
+        var client = cluster.HttpClient ?? new HttpClientConfig();
+        return cluster with
+        {
+            HttpClient = client with
+            {
+                RequestHeaderEncoding = client.RequestHeaderEncoding ?? RequestHeaderEncoding,
+                ResponseHeaderEncoding = client.ResponseHeaderEncoding ?? ResponseHeaderEncoding,
+            },
+        };
     }
 }

@@ -1,6 +1,7 @@
 using Canary.Router.Admin;
 using Canary.Router.Guard;
 using Canary.Router.Routing;
+using Microsoft.AspNetCore.Diagnostics;
 using Prometheus;
 using Yarp.ReverseProxy;
 
@@ -20,17 +21,42 @@ internal static class AdminHost
         builder.Services.AddSingleton<ReleaseViews>();
         builder.Services.AddSingleton<VersionHealth>();
         builder.Services.AddSingleton(key);
-        builder.Services.AddProblemDetails();
+
+        // Kestrel's own refusals met while the app reads (a malformed chunk, a body over its limit) say what was wrong.
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+        {
+            if (context.Exception is BadHttpRequestException bad)
+            {
+                context.ProblemDetails.Detail = bad.Message;
+            }
+        });
         builder.Services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         builder.Services.AddOpenApi("openapi", openApi => openApi.ShouldInclude = description => description.GroupName is null);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = JsonBody.MaxBytes * 4);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = JsonBody.MaxBytes * 4;
+
+            // Kestrel answers its own header limits with a bare 431; above the admin's limits, below Kestrel's, the
+            // admin answers with problem details (AdminLimits).
+            kestrel.Limits.MaxRequestHeadersTotalSize = AdminLimits.MaxHeaderBytes * 2;
+            kestrel.Limits.MaxRequestHeaderCount = AdminLimits.MaxHeaderCount * 2;
+        });
 
         var app = builder.Build();
+        app.Use(AdminLimits.NoSniff);
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
+        });
         app.UseStatusCodePages();
+        app.Use(AdminLimits.RefuseLargeHeaders);
         app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
         app.MapMetrics("/metrics", core.Metrics.Registry);
-        app.MapOpenApi("/admin/{documentName}.json");
+
+        // The API's shape is no secret, but every /admin/* read needs the key once one is configured: one rule.
+        app.MapGroup("/admin").AddEndpointFilter<AdminAuthFilter>().MapOpenApi("/{documentName}.json");
         app.MapDashboard();
         app.MapReleaseEndpoints().MapFiguresEndpoints().MapStrategyEndpoints();
         return app;

@@ -26,7 +26,13 @@ internal static class PublicHost
         Telemetry.Add(builder.Services, hostOptions);
         var (routes, clusters) = YarpConfigBuilder.Build(core.Options);
         builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters)
-            .AddTransforms(transforms => transforms.AddResponseTransform(CanaryHeaders.KeepRoutersVersion));
+            .AddTransforms(transforms => transforms
+                .AddRequestTransform(ForwardedHeaders.DropConnectionNamed)
+                .AddResponseTransform(CanaryHeaders.KeepRoutersVersion)
+                .AddResponseTransform(ForwardedHeaders.OnResponse));
+
+        // Backends' response header bytes reach the user as they were sent (YarpConfigBuilder reads them as Latin-1).
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1);
         var jwt = core.Options.Authentication;
         if (jwt is not null)
         {
@@ -44,6 +50,12 @@ internal static class PublicHost
             throw;
         }
 
+        // The router's own refusals, after routing chose an endpoint: TRACE would echo the request, cookies included,
+        // from a backend, so it is not forwarded; no route matched is the router's 404.
+        app.Use((context, next) =>
+            HttpMethods.IsTrace(context.Request.Method) ? RefuseAsync(context, StatusCodes.Status405MethodNotAllowed)
+            : context.GetEndpoint() is null ? RefuseAsync(context, StatusCodes.Status404NotFound)
+            : next(context));
         if (jwt is not null)
         {
             app.UseAuthentication();
@@ -56,7 +68,20 @@ internal static class PublicHost
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
         });
+
         return app;
+    }
+
+    private static Task RefuseAsync(HttpContext context, int status)
+    {
+        context.Response.StatusCode = status;
+        if (status == StatusCodes.Status405MethodNotAllowed)
+        {
+            context.Response.Headers.Allow = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+        }
+
+        context.Response.Headers.XContentTypeOptions = ForwardedHeaders.NoSniff;
+        return Task.CompletedTask;
     }
 
     // Claims only feed user keys and segments: an absent or invalid token leaves the user anonymous, and the

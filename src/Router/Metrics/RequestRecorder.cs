@@ -15,7 +15,11 @@ internal sealed class RequestRecorder(TimeProvider time, GuardMonitor guard, Sta
     public StatusClass Record(HttpContext context, RouteBinding binding, VersionTarget target, long started)
     {
         var now = time.GetTimestamp();
-        var status = StatusClasses.Of(context);
+        if (StatusClasses.Of(context) is not { } status)
+        {
+            return StatusClass.ClientError4xx; // The client's doing, not the version's: neither counted nor judged.
+        }
+
         target.Meters.Record(status, time.GetElapsedTime(started, now), RequestWindow.SecondOf(time, now));
         if (status.IsFailure() && store.Get(binding.ReleaseName)?.Canary == target.Version)
         {

@@ -122,7 +122,6 @@ public sealed class AcceptedChangeTests : IAsyncLifetime
 
     [Theory]
     [InlineData("\"1\"")]
-    [InlineData("W/\"1\"")]
     [InlineData("*")]
     public async Task PutWeight_IfMatchCurrentOrAny_200(string ifMatch)
     {

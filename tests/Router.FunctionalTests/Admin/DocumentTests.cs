@@ -11,7 +11,7 @@ public sealed class DocumentTests(AdminRigFixture fixture) : IClassFixture<Admin
     [Fact]
     public async Task OpenApi_ListsEveryAdminPathWithItsMethod()
     {
-        using var response = await _rig.Client.GetAsync(new Uri(_rig.Host.AdminAddress, "/admin/openapi.json"));
+        using var response = await _rig.SendAdminAsync(HttpMethod.Get, "/admin/openapi.json");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -43,7 +43,7 @@ public sealed class DocumentTests(AdminRigFixture fixture) : IClassFixture<Admin
     [Fact]
     public async Task OpenApi_WeightTakesJsonAndAnswers412()
     {
-        using var response = await _rig.Client.GetAsync(new Uri(_rig.Host.AdminAddress, "/admin/openapi.json"));
+        using var response = await _rig.SendAdminAsync(HttpMethod.Get, "/admin/openapi.json");
         var put = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["paths"]!["/admin/releases/{name}/weight"]!["put"]!;
 
         Assert.NotNull(put["requestBody"]!["content"]!["application/json"]);
