@@ -11,16 +11,29 @@ internal sealed class EventEvidence
     private readonly double[] _absolute;
     private readonly double[] _compared;
 
-    private EventEvidence(double[] absolute, double[] compared, long stableTrials, long stableEvents)
+    private EventEvidence(double[] absolute, double[] compared, EventCounts pendingCanary, EventCounts pendingStable, long stableTrials, long stableEvents)
     {
         _absolute = absolute;
         _compared = compared;
+        PendingCanary = pendingCanary;
+        PendingStable = pendingStable;
         StableTrials = stableTrials;
         StableEvents = stableEvents;
     }
 
     /// <summary>No evidence yet: every likelihood ratio at 1.</summary>
-    public static EventEvidence None { get; } = new(new double[SequentialTest.Components], new double[SequentialTest.Components], 0, 0);
+    public static EventEvidence None { get; } = new(new double[SequentialTest.Components], new double[SequentialTest.Components], default, default, 0, 0);
+
+    /// <summary>
+    /// Counts not yet in the comparison: the intervals since one version last had traffic. The loop looks every 100 ms
+    /// and on every failure, so at low traffic an interval often holds one version only, which on its own carries no
+    /// evidence; the comparison takes such intervals together with the next until both versions have had trials.
+    /// Where an interval ends depends on traffic and failures, never on which version failed, so the conditional test
+    /// stays exact.
+    /// </summary>
+    public EventCounts PendingCanary { get; }
+
+    public EventCounts PendingStable { get; }
 
     /// <summary>Stable's trials since the canary's life began (stable's rate sets the comparison's null ratio).</summary>
     public long StableTrials { get; }
@@ -40,22 +53,38 @@ internal sealed class EventEvidence
     /// </summary>
     public double Against(bool compareWithStable) => compareWithStable ? Math.Min(Absolute, Compared) : Absolute;
 
+    /// <param name="canary">The canary's trials and events in the interval.</param>
+    /// <param name="stable">Stable's.</param>
     /// <param name="maxRate">The cap: the canary is not blamed at or below it.</param>
     /// <param name="margin">How far above stable's rate the canary may be.</param>
-    public EventEvidence Add(long canaryTrials, long canaryEvents, long stableTrials, long stableEvents, double maxRate, double margin)
+    public EventEvidence Add(EventCounts canary, EventCounts stable, double maxRate, double margin)
     {
-        if (canaryTrials == 0 && stableTrials == 0)
+        if (canary.Trials == 0 && stable.Trials == 0)
         {
             return this;
         }
 
         var absolute = (double[])_absolute.Clone();
-        SequentialTest.AddOneSample(absolute, canaryTrials, canaryEvents, maxRate);
+        SequentialTest.AddOneSample(absolute, canary.Trials, canary.Events, maxRate);
 
-        // Stable's rate from before this interval only, so the null ratio is fixed before its counts are seen.
+        var pendingCanary = PendingCanary.Plus(canary);
+        var pendingStable = PendingStable.Plus(stable);
+        if (pendingCanary.Trials == 0 || pendingStable.Trials == 0)
+        {
+            return new EventEvidence(absolute, _compared, pendingCanary, pendingStable, StableTrials, StableEvents);
+        }
+
+        // Stable's rate from before these intervals only, so the null ratio is fixed before their counts are seen.
         var stableRate = StableTrials == 0 ? 0 : (double)StableEvents / StableTrials;
         var compared = (double[])_compared.Clone();
-        SequentialTest.AddTwoSample(compared, canaryTrials, canaryEvents, stableTrials, stableEvents, SequentialTest.NullRatio(maxRate, margin, stableRate));
-        return new EventEvidence(absolute, compared, StableTrials + stableTrials, StableEvents + stableEvents);
+        SequentialTest.AddTwoSample(compared, pendingCanary.Trials, pendingCanary.Events, pendingStable.Trials, pendingStable.Events,
+            SequentialTest.NullRatio(maxRate, margin, stableRate));
+        return new EventEvidence(absolute, compared, default, default, StableTrials + pendingStable.Trials, StableEvents + pendingStable.Events);
     }
+}
+
+/// <summary>One version's trials and events (failures, or slow responses) in an interval.</summary>
+internal readonly record struct EventCounts(long Trials, long Events)
+{
+    public EventCounts Plus(EventCounts other) => new(Trials + other.Trials, Events + other.Events);
 }

@@ -58,12 +58,12 @@ internal static class SequentialTest
     }
 
     /// <summary>
-    /// Two samples, conditional on the events: given that <c>canaryEvents + stableEvents</c> events happened among the
-    /// interval's trials, which version each fell on is binomial with canary share
-    /// <c>r·nc / (r·nc + ns)</c> where r is the canary's rate over stable's. The null is r at most
-    /// <paramref name="nullRatio"/>; component j's alternative is r = nullRatio·Effect(j). Stable's unknown rate
-    /// cancels, and the share follows the interval's own traffic split, so weight changes need no correction.
-    /// An interval where one side had no trials carries no evidence (both shares are 0 or 1).
+    /// Two samples, conditional on the events: given that <c>canaryEvents + stableEvents</c> events happened, which
+    /// version each fell on is binomial with canary share <c>r·nc / (r·nc + ns)</c>, where nc and ns are the two
+    /// versions' trials (the traffic split the events are judged against) and r is the canary's rate over stable's.
+    /// The null is r at most <paramref name="nullRatio"/>; component j's alternative is r = nullRatio·Effect(j).
+    /// Stable's unknown rate cancels, and the share follows the traffic as it is, so weight changes need no correction.
+    /// Traffic on one side only carries no evidence (both shares are 0 or 1).
     /// </summary>
     public static void AddTwoSample(Span<double> logs, long canaryTrials, long canaryEvents, long stableTrials, long stableEvents, double nullRatio)
     {

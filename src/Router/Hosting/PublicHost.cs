@@ -19,13 +19,20 @@ internal static class PublicHost
         builder.Services.AddSingleton(core.Anonymous);
         builder.Services.AddSingleton<GuardMonitor>();
         builder.Services.AddHostedService<GuardService>();
+        builder.Services.AddSingleton(core.Signal);
         builder.Services.AddSingleton<RequestRecorder>();
         builder.Services.AddSingleton<ConfigReloader>();
         builder.Services.AddHostedService<ConfigWatcher>();
         Telemetry.Add(builder.Services, hostOptions);
         var (routes, clusters) = YarpConfigBuilder.Build(core.Options);
         builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters)
-            .AddTransforms(transforms => transforms.AddResponseTransform(CanaryHeaders.KeepRoutersVersion));
+            .AddTransforms(transforms =>
+            {
+                var recorder = transforms.Services.GetRequiredService<RequestRecorder>();
+                transforms.AddResponseTransform(CanaryHeaders.KeepRoutersVersion);
+                transforms.AddResponseTransform(recorder.OnResponseHeaders);
+                transforms.AddResponseTrailersTransform(RequestRecorder.OnResponseTrailers);
+            });
         var jwt = core.Options.Authentication;
         if (jwt is not null)
         {

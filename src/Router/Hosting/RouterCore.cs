@@ -1,5 +1,4 @@
 using Canary.Router.Configuration;
-using Canary.Router.Guard;
 using Canary.Router.Metrics;
 using Canary.Router.Routing;
 using Canary.Router.State;
@@ -22,8 +21,8 @@ internal sealed class RouterCore : IDisposable
         Events = new DecisionLog(stateFile + ".events.jsonl", time);
         Store = new ReleaseStore(InitialStates(options), time);
         Metrics = new RouterMetrics();
-        Windows = new GuardWindows();
-        Table = new RoutingTable(Metrics, Windows);
+        Counters = new VersionCounters();
+        Table = new RoutingTable(Metrics, Counters);
         Table.Load(options, Store);
         Anonymous = new AnonymousUsers(new AnonymousId(CookieKey.Load(stateFile)), options.Cookie);
         Metrics.Publish(Store.All());
@@ -57,13 +56,21 @@ internal sealed class RouterCore : IDisposable
 
     public RouterMetrics Metrics { get; }
 
-    public GuardWindows Windows { get; }
+    /// <summary>Per release and version, the running totals the guard judges.</summary>
+    public VersionCounters Counters { get; }
+
+    /// <summary>Failures poke it; the guard loop waits on it.</summary>
+    public FailureSignal Signal { get; } = new();
 
     public RoutingTable Table { get; }
 
     public AnonymousUsers Anonymous { get; }
 
-    public void Dispose() => Metrics.Dispose();
+    public void Dispose()
+    {
+        Metrics.Dispose();
+        Signal.Dispose();
+    }
 
     /// <summary>router.json's releases, with the operator's persisted changes where the file still names the same versions.</summary>
     private List<ReleaseState> InitialStates(RouterOptions options)

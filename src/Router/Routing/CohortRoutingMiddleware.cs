@@ -57,7 +57,7 @@ internal sealed class CohortRoutingMiddleware(
     // not two (an allocation on every request; bench/results).
     private async Task ForwardAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target)
     {
-        var started = recorder.Start();
+        var started = recorder.Start(context);
         await next(context);
         if (recorder.Record(context, binding, target, started) == StatusClass.Error && NothingWasSent(context))
         {
@@ -90,7 +90,7 @@ internal sealed class CohortRoutingMiddleware(
     /// </summary>
     private async Task RideOutOutageAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target, OutageOptions outage, bool retryable)
     {
-        var waitStarted = recorder.Start();
+        var waitStarted = recorder.Start(context);
         var deadline = waitStarted + (outage.HoldSeconds * core.Time.TimestampFrequency);
         while (retryable && NothingWasSent(context) && core.Time.GetTimestamp() < deadline && !context.RequestAborted.IsCancellationRequested)
         {
@@ -125,7 +125,7 @@ internal sealed class CohortRoutingMiddleware(
 
     private async Task AttemptAsync(HttpContext context, RouteBinding binding, VersionTarget target, bool recordRefusal = true)
     {
-        var started = recorder.Start();
+        var started = recorder.Start(context);
         await next(context);
         if (recordRefusal || !NothingWasSent(context))
         {

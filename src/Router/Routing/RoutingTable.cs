@@ -1,13 +1,12 @@
 using System.Collections.Frozen;
 using Canary.Router.Configuration;
-using Canary.Router.Guard;
 using Canary.Router.Metrics;
 using Canary.Router.State;
 
 namespace Canary.Router.Routing;
 
 /// <summary>YARP route id to <see cref="RouteBinding"/>, rebuilt whenever the configuration changes.</summary>
-internal sealed class RoutingTable(RouterMetrics metrics, GuardWindows windows)
+internal sealed class RoutingTable(RouterMetrics metrics, VersionCounters counters)
 {
     private FrozenDictionary<string, RouteBinding> _bindings = FrozenDictionary<string, RouteBinding>.Empty;
 
@@ -25,7 +24,7 @@ internal sealed class RoutingTable(RouterMetrics metrics, GuardWindows windows)
             {
                 var targets = route.Versions.Keys
                     .Select(version => new VersionTarget(version, ClusterIds.For(release.Name, route.Name, version),
-                        new VersionMeters(metrics, release.Name, route.Name, version, windows.For(release.Name, version))))
+                        new VersionMeters(metrics, release.Name, route.Name, version, counters.For(release.Name, version))))
                     .ToArray();
                 bindings[ClusterIds.Route(release.Name, route.Name)] =
                     new RouteBinding(release.Name, route.Name, slot, release.Stable, targets);

@@ -120,6 +120,22 @@ public sealed class SequentialTestTests
         }, iter: 2000);
     }
 
+    [Fact]
+    public void EventEvidence_IntervalsWithOneVersionOnly_ComparedOnceBothHaveTraffic()
+    {
+        // One canary failure with no stable traffic yet, then stable's 9 clean requests: together one interval of
+        // 1 of 1 canary against 0 of 9 stable, as the table's row (1, 1, 9, 0) at null ratio 5/3.
+        var evidence = EventEvidence.None
+            .Add(new EventCounts(1, 1), default, 0.05, 0.02)
+            .Add(default, new EventCounts(9, 0), 0.05, 0.02);
+
+        var logs = new double[SequentialTest.Components];
+        SequentialTest.AddTwoSample(logs, 1, 1, 9, 0, 5.0 / 3);
+        Assert.Equal(Math.Exp(SequentialTest.LogMixture(logs)), evidence.Compared, 12);
+        Assert.Equal(default, evidence.PendingCanary);
+        Assert.Equal(9, evidence.StableTrials);
+    }
+
     /// <summary>Property: identical counts on both sides never add up to a breach, whatever the caps.</summary>
     [Fact]
     public void EventEvidence_IdenticalVersions_NeverEnoughWhileStableCompared()
@@ -130,7 +146,7 @@ public sealed class SequentialTestTests
             foreach (var (trials, failures) in stream)
             {
                 var events = Math.Min(trials, failures);
-                evidence = evidence.Add(trials, events, trials, events, maxRate, margin);
+                evidence = evidence.Add(new EventCounts(trials, events), new EventCounts(trials, events), maxRate, margin);
                 Assert.True(evidence.Against(compareWithStable: true) <= 1 + 1e-9);
             }
         }, iter: 2000);
