@@ -7,11 +7,11 @@ namespace Canary.Router.Admin;
 internal static class FiguresEndpoints
 {
     public const int DefaultSeconds = 5;
-    public const int MaxSeconds = Configuration.OptionLimits.MaxGuardWindowSeconds;
+    public const int MaxSeconds = GuardMonitor.FiguresSeconds;
 
     public static RouteGroupBuilder MapFiguresEndpoints(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/{name}/figures", (string name, int? seconds, RouterCore core) =>
+        admin.MapGet("/{name}/figures", (string name, int? seconds, RouterCore core, GuardMonitor guard) =>
             {
                 if (core.Store.Get(name) is not { } state)
                 {
@@ -24,22 +24,21 @@ internal static class FiguresEndpoints
                     return AdminProblems.Invalid("seconds", $"must be between 1 and {MaxSeconds}");
                 }
 
-                // The current second is still filling: read the last complete ones.
-                var now = RequestWindow.SecondOf(core.Time, core.Time.GetTimestamp()) - 1;
                 var versions = new[] { state.Stable, state.Canary }.OfType<string>()
                     .ToDictionary(v => v, v =>
                     {
-                        var figures = core.Windows.For(name, v).Read(now, window);
-                        return new VersionFigures((double)figures.Requests / window, figures.ErrorRate, figures.P99Ms, figures.Requests);
+                        var figures = guard.Figures(name, v, window);
+                        return new VersionFigures((double)figures.Requests / window, figures.ErrorRate, figures.SlowRate, figures.Requests);
                     });
                 return TypedResults.Ok(new FiguresResponse(name, window, core.Time.GetUtcNow(), versions));
             })
-            .WithName("GetFigures").WithSummary("Per-version request rate, error rate and p99 over the last seconds (default 5).")
+            .WithName("GetFigures").WithSummary("Per-version request rate, error rate and share of slow responses over the last seconds (default 5).")
             .Produces<FiguresResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         return admin;
     }
 }
 
-internal sealed record VersionFigures(double RequestsPerSecond, double ErrorRate, double P99Ms, long Requests);
+/// <summary>SlowRate: the share of latency samples whose headers came later than the guard's MaxP99Ms.</summary>
+internal sealed record VersionFigures(double RequestsPerSecond, double ErrorRate, double SlowRate, long Requests);
 
 internal sealed record FiguresResponse(string Release, int Seconds, DateTimeOffset At, IReadOnlyDictionary<string, VersionFigures> Versions);

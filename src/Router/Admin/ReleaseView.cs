@@ -1,4 +1,5 @@
 using Canary.Router.Guard;
+using Canary.Router.Metrics;
 using Canary.Router.State;
 
 namespace Canary.Router.Admin;
@@ -38,24 +39,31 @@ internal sealed record ReleaseView(
 /// <summary>A segment; <see cref="Active"/> is false while a rollback holds it off the canary.</summary>
 internal sealed record SegmentView(string Name, string Source, IReadOnlyList<string> Values, string Version, bool Active);
 
-/// <summary>The guard's thresholds and its latest verdict with the figures behind it.</summary>
+/// <summary>
+/// The guard's options and its latest verdict: the evidence so far against what a rollback needs, the window's figures,
+/// and how long the current traffic needs to detect a doubled error rate.
+/// </summary>
 internal sealed record GuardView(
-    bool Enabled, int WindowSeconds, int MinRequests, double MaxErrorRate, double MaxErrorRateAboveStable, double MaxP99Ms,
-    VerdictKind? Verdict, string? Explanation, FiguresView? Canary, FiguresView? Stable)
+    bool Enabled, int WindowSeconds, int MinRequests, double MaxErrorRate, double MaxErrorRateAboveStable, double MaxP99Ms, double FalseRollbackRate,
+    VerdictKind? Verdict, string? Explanation, EvidenceView? Evidence, FiguresView? Canary, FiguresView? Stable)
 {
     public static GuardView Of(ReleaseState state, GuardVerdict? verdict) => new(
         state.Guard.Enabled, state.Guard.WindowSeconds, state.Guard.MinRequests, state.Guard.MaxErrorRate,
-        state.Guard.MaxErrorRateAboveStable, state.Guard.MaxP99Ms,
+        state.Guard.MaxErrorRateAboveStable, state.Guard.MaxP99Ms, state.Guard.FalseRollbackRate,
         verdict?.Kind, verdict?.Explanation,
+        verdict is null ? null : new EvidenceView(verdict.ErrorEvidence, verdict.SlowEvidence, verdict.Needed, verdict.ComparedWithStable, verdict.SecondsToDetectDoubled),
         verdict is null ? null : FiguresView.Of(verdict.Canary),
         verdict is null ? null : FiguresView.Of(verdict.Stable));
 }
 
-/// <summary>One version's figures over a window.</summary>
-internal sealed record FiguresView(long Requests, long ServerErrors, long TransportErrors, double ErrorRate, double P99Ms)
+/// <summary>Likelihood ratios against the canary (1: no evidence) and the one a rollback needs.</summary>
+internal sealed record EvidenceView(double Errors, double Slow, double Needed, bool ComparedWithStable, double? SecondsToDetectDoubledErrorRate);
+
+/// <summary>One version's figures over the guard's window; latency samples exclude upgrades and streams.</summary>
+internal sealed record FiguresView(long Requests, long ServerErrors, long TransportErrors, long GrpcErrors, double ErrorRate, long LatencySamples, long Slow, double SlowRate)
 {
-    public static FiguresView Of(WindowFigures figures) =>
-        new(figures.Requests, figures.ServerErrors, figures.TransportErrors, figures.ErrorRate, figures.P99Ms);
+    public static FiguresView Of(CountSnapshot figures) =>
+        new(figures.Requests, figures.ServerErrors, figures.TransportErrors, figures.GrpcErrors, figures.ErrorRate, figures.Samples, figures.Slow, figures.SlowRate);
 }
 
 /// <summary>Canary steps: where the release is, and when it will advance if the guard stays healthy.</summary>

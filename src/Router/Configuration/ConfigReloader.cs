@@ -55,7 +55,7 @@ internal sealed partial class ConfigReloader(
             WarnAboutRestartOnlyKeys(current, next);
             var running = next with { PublicUrls = current.PublicUrls, AdminUrls = current.AdminUrls, StateFile = current.StateFile, Cookie = current.Cookie, Authentication = current.Authentication };
             var previousRoutes = core.Table;
-            var routes = RoutingTable.Build(running, core.Metrics, core.Windows, previousRoutes);
+            var routes = RoutingTable.Build(running, core.Metrics, core.Counters, previousRoutes);
             var (yarpRoutes, clusters) = YarpConfigBuilder.Build(running);
             var ids = clusters.Select(c => c.ClusterId).ToHashSet(StringComparer.Ordinal);
             List<ClusterConfig> leaving = [.. YarpConfigBuilder.Build(current).Clusters.Where(c => !ids.Contains(c.ClusterId))];

@@ -27,6 +27,10 @@ internal static class OptionLimits
     public const double DefaultGuardMaxErrorRate = 0.05;
     public const double DefaultGuardMaxErrorRateAboveStable = 0.02;
 
+    public const double DefaultGuardFalseRollbackRate = 0.01;
+    public const double MinGuardFalseRollbackRate = 1e-6;
+    public const double MaxGuardFalseRollbackRate = 0.2;
+
     public const double DefaultGuardMaxP99Ms = 1000;
     public const double MinGuardMaxP99Ms = 1;
     public const double MaxGuardMaxP99Ms = 600_000;

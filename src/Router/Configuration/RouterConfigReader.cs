@@ -247,6 +247,7 @@ internal static class RouterConfigReader
         MaxErrorRate = guard.Number("MaxErrorRate", OptionLimits.DefaultGuardMaxErrorRate),
         MaxP99Ms = guard.Number("MaxP99Ms", OptionLimits.DefaultGuardMaxP99Ms),
         MaxErrorRateAboveStable = guard.Number("MaxErrorRateAboveStable", OptionLimits.DefaultGuardMaxErrorRateAboveStable),
+        FalseRollbackRate = guard.Number("FalseRollbackRate", OptionLimits.DefaultGuardFalseRollbackRate),
     };
 
     private static RouteOptions ReadRoute(string release, string name, JsonSection route, List<ConfigProblem> problems)

@@ -177,6 +177,7 @@ internal static partial class RouterConfigValidator
         CheckRange($"{path}.MaxErrorRate", guard.MaxErrorRate, 0, 1, problems);
         CheckRange($"{path}.MaxErrorRateAboveStable", guard.MaxErrorRateAboveStable, 0, 1, problems);
         CheckRange($"{path}.MaxP99Ms", guard.MaxP99Ms, OptionLimits.MinGuardMaxP99Ms, OptionLimits.MaxGuardMaxP99Ms, problems);
+        CheckRange($"{path}.FalseRollbackRate", guard.FalseRollbackRate, OptionLimits.MinGuardFalseRollbackRate, OptionLimits.MaxGuardFalseRollbackRate, problems);
     }
 
     private static void CheckRoute(RouteOptions route, string path, Dictionary<string, string> routeKeys, List<ConfigProblem> problems)

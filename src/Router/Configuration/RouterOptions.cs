@@ -113,21 +113,34 @@ internal sealed record SegmentOptions
     public int Index { get; init; }
 }
 
-/// <summary>Thresholds the guard applies per release. Defaults and ranges: <see cref="OptionLimits"/>.</summary>
+/// <summary>
+/// What the guard tolerates per release, and how sure it must be before a rollback. Defaults and ranges:
+/// <see cref="OptionLimits"/>. The README's guard section says what each key means.
+/// </summary>
 internal sealed record GuardOptions
 {
     public bool Enabled { get; init; } = true;
 
+    /// <summary>The span of the figures shown and of the traffic that decides whether stable can be compared with.</summary>
     public int WindowSeconds { get; init; } = OptionLimits.DefaultGuardWindowSeconds;
 
+    /// <summary>Below this many canary requests in the window the verdict is inconclusive (steps hold); below this many stable ones, the canary is judged against the caps alone.</summary>
     public int MinRequests { get; init; } = OptionLimits.DefaultGuardMinRequests;
 
+    /// <summary>The canary is never blamed for an error rate at or below this.</summary>
     public double MaxErrorRate { get; init; } = OptionLimits.DefaultGuardMaxErrorRate;
 
+    /// <summary>
+    /// The slow-request threshold: a response whose headers come later than this is slow, and the canary is blamed
+    /// when more than 1% of its responses are slow (its p99 is above this) and more of them than of stable's.
+    /// </summary>
     public double MaxP99Ms { get; init; } = OptionLimits.DefaultGuardMaxP99Ms;
 
     /// <summary>Canary's error rate may exceed stable's by at most this much before the guard blames the canary.</summary>
     public double MaxErrorRateAboveStable { get; init; } = OptionLimits.DefaultGuardMaxErrorRateAboveStable;
+
+    /// <summary>The chance, over the canary's whole life, that a canary as good as stable is rolled back.</summary>
+    public double FalseRollbackRate { get; init; } = OptionLimits.DefaultGuardFalseRollbackRate;
 }
 
 internal sealed record StepOptions(double Weight, int HoldSeconds);

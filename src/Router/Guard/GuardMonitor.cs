@@ -3,20 +3,28 @@ using Canary.Router.Configuration;
 using Canary.Router.Hosting;
 using Canary.Router.Metrics;
 using Canary.Router.State;
+using Prometheus;
 
 namespace Canary.Router.Guard;
 
 /// <summary>
-/// Applies the guard's verdicts: reads the two windows of a release, asks <see cref="GuardPolicy"/>, and on a breach
-/// rolls the canary back through the store (weight 0, canary segments held off, phase RolledBack), with the figures
-/// in the change's cause. Called on every canary failure, so a failing canary is judged on the very response that
-/// crosses the threshold, and every 100 ms by <see cref="GuardService"/> for latency and to refresh the figures.
+/// The guard loop's work (<see cref="GuardService"/> calls <see cref="EvaluateAll"/>): per release, reads the two
+/// versions' running totals, adds the interval since the last look to the canary's evidence
+/// (<see cref="GuardPolicy.Add"/>), asks <see cref="GuardPolicy.Judge"/>, and on a breach rolls the canary back through
+/// the store (weight 0, canary segments held off, phase RolledBack) with the evidence in the change's cause.
+/// Evidence starts over with each canary's life: a new canary version, or a new attempt after a rollback or promotion.
 /// </summary>
 internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor> logger)
 {
+    /// <summary>Seconds of history kept per version beyond a release's window, for the dashboard's figures.</summary>
+    public const int FiguresSeconds = 60;
+
     private readonly ConcurrentDictionary<string, GuardVerdict> _last = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Release, string Version), CountHistory> _history = new();
+    private readonly Dictionary<string, Life> _lives = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StepProgress> _steps = new(StringComparer.Ordinal);
     private readonly Lock _stepsGate = new();
+    private readonly Lock _judging = new();
 
     /// <summary>The latest verdict of a release, for the admin API and the dashboard.</summary>
     public GuardVerdict? Last(string release) => _last.GetValueOrDefault(release);
@@ -30,20 +38,33 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         }
     }
 
+    /// <summary>A version's figures over the last <paramref name="seconds"/> (at most <see cref="FiguresSeconds"/> or the release's window).</summary>
+    public CountSnapshot Figures(string release, string version, int seconds)
+    {
+        var now = SecondOf(core.Time.GetTimestamp());
+        var totals = core.Counters.For(release, version).Snapshot();
+        return _history.TryGetValue((release, version), out var history) ? history.Complete(now, seconds, totals) : default;
+    }
+
+    /// <summary>Judges every release; the loop's only entry (tests call it as the loop would).</summary>
     public void EvaluateAll()
     {
-        foreach (var release in core.Store.Names)
+        lock (_judging)
         {
-            Evaluate(release);
+            var second = SecondOf(core.Time.GetTimestamp());
+            foreach (var release in core.Store.Names)
+            {
+                Evaluate(release, second);
+            }
         }
     }
 
     /// <summary>A change that cannot be persisted does not take effect: logged, and the next evaluation tries again.</summary>
-    public void Evaluate(string release)
+    private void Evaluate(string release, long second)
     {
         try
         {
-            Judge(release);
+            Judge(release, second);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -51,27 +72,56 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         }
     }
 
-    private void Judge(string release)
+    private void Judge(string release, long second)
     {
-        var state = core.Store.Get(release);
-        if (state?.Canary is not { } canary)
+        if (core.Store.Get(release) is not { } state)
         {
-            _last.TryRemove(release, out _);
             return;
         }
 
         var options = state.Guard;
-        var now = RequestWindow.SecondOf(core.Time, core.Time.GetTimestamp());
-        var canaryWindow = core.Windows.For(release, canary);
-        var stableWindow = core.Windows.For(release, state.Stable);
-        var verdict = GuardPolicy.Judge(options,
-            canaryWindow.Read(now, options.WindowSeconds), stableWindow.Read(now, options.WindowSeconds),
-            canaryWindow.Read(now, 1), stableWindow.Read(now, 1));
-        _last[release] = verdict;
-        core.Metrics.GuardErrorRate.WithLabels(release, canary).Set(verdict.Canary.ErrorRate);
-        core.Metrics.GuardErrorRate.WithLabels(release, state.Stable).Set(verdict.Stable.ErrorRate);
+        var stable = Totals(release, state.Stable, options, second);
+        if (state.Canary is not { } canary)
+        {
+            _lives.Remove(release);
+            _last.TryRemove(release, out _);
+            return;
+        }
 
-        if (verdict.Kind != VerdictKind.Breach || !options.Enabled || state.Phase is ReleasePhase.RolledBack or ReleasePhase.Promoted)
+        var canaryTotals = Totals(release, canary, options, second);
+        var canaryWindow = History(release, canary, options).Window(second, options.WindowSeconds, canaryTotals);
+        var stableWindow = History(release, state.Stable, options).Window(second, options.WindowSeconds, stable);
+        var ended = state.Phase is ReleasePhase.RolledBack or ReleasePhase.Promoted;
+        if (!_lives.TryGetValue(release, out var life))
+        {
+            // First sight since the router started: everything it has counted so far belongs to this life.
+            life = new Life(canary, state.Stable, default, default, GuardEvidence.None,
+                core.Metrics.GuardErrorRate.WithLabels(release, canary), core.Metrics.GuardErrorRate.WithLabels(release, state.Stable));
+        }
+
+        if (life.Canary != canary || life.Stable != state.Stable || ended)
+        {
+            // A new life (another canary, or after a rollback or promotion) starts from what has been counted by now.
+            life = new Life(canary, state.Stable, canaryTotals, stable, GuardEvidence.None,
+                core.Metrics.GuardErrorRate.WithLabels(release, canary), core.Metrics.GuardErrorRate.WithLabels(release, state.Stable));
+        }
+        else
+        {
+            life = life with
+            {
+                CanaryTotals = canaryTotals,
+                StableTotals = stable,
+                Evidence = GuardPolicy.Add(options, life.Evidence, canaryTotals.Minus(life.CanaryTotals), stable.Minus(life.StableTotals)),
+            };
+        }
+
+        _lives[release] = life;
+        var verdict = GuardPolicy.Judge(options, life.Evidence, canaryWindow, stableWindow);
+        _last[release] = verdict;
+        life.CanaryGauge.Set(verdict.Canary.ErrorRate);
+        life.StableGauge.Set(verdict.Stable.ErrorRate);
+
+        if (verdict.Kind != VerdictKind.Breach || !options.Enabled || ended)
         {
             AdvanceSteps(state, verdict, options);
             return;
@@ -80,11 +130,33 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         var cause = new ChangeCause(Actor.Guard, "rollback", verdict.Reason!, verdict.Explanation, Figures(options, verdict));
         if (core.Store.Apply(release, s => ReleaseTransitions.GuardRollback(s, canary), cause) is ({ } change, _))
         {
-            // A new attempt at this canary starts from a clean window, not from the failures that ended this one.
-            canaryWindow.Clear();
+            // A new attempt at this canary starts with no evidence, not with the failures that ended this one.
+            _lives[release] = life with { Evidence = GuardEvidence.None };
             LogRolledBack(logger, release, canary, change.After.Revision, verdict.Explanation);
         }
     }
+
+    private CountSnapshot Totals(string release, string version, GuardOptions options, long second)
+    {
+        var totals = core.Counters.For(release, version).Snapshot();
+        History(release, version, options).Keep(second, totals);
+        return totals;
+    }
+
+    private CountHistory History(string release, string version, GuardOptions options)
+    {
+        var history = _history.GetOrAdd((release, version), static (_, seconds) => new CountHistory(seconds), Math.Max(options.WindowSeconds, FiguresSeconds));
+        if (history.Seconds < options.WindowSeconds)
+        {
+            // A reload lengthened the window: the longer history fills up from now on.
+            history = new CountHistory(Math.Max(options.WindowSeconds, FiguresSeconds));
+            _history[(release, version)] = history;
+        }
+
+        return history;
+    }
+
+    private long SecondOf(long timestamp) => timestamp / core.Time.TimestampFrequency;
 
     private void AdvanceSteps(ReleaseState state, GuardVerdict verdict, GuardOptions options)
     {
@@ -112,22 +184,42 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         }
     }
 
-    private static Dictionary<string, double> Figures(GuardOptions options, GuardVerdict verdict) => new()
+    private static Dictionary<string, double> Figures(GuardOptions options, GuardVerdict verdict)
     {
-        ["canaryRequests"] = verdict.Canary.Requests,
-        ["canaryServerErrors"] = verdict.Canary.ServerErrors,
-        ["canaryTransportErrors"] = verdict.Canary.TransportErrors,
-        ["canaryErrorRate"] = verdict.Canary.ErrorRate,
-        ["canaryP99Ms"] = verdict.Canary.P99Ms,
-        ["stableRequests"] = verdict.Stable.Requests,
-        ["stableErrorRate"] = verdict.Stable.ErrorRate,
-        ["stableP99Ms"] = verdict.Stable.P99Ms,
-        ["windowSeconds"] = options.WindowSeconds,
-        ["minRequests"] = options.MinRequests,
-        ["maxErrorRate"] = options.MaxErrorRate,
-        ["maxErrorRateAboveStable"] = options.MaxErrorRateAboveStable,
-        ["maxP99Ms"] = options.MaxP99Ms,
-    };
+        var figures = new Dictionary<string, double>
+        {
+            ["errorEvidence"] = verdict.ErrorEvidence,
+            ["slowEvidence"] = verdict.SlowEvidence,
+            ["evidenceNeeded"] = verdict.Needed,
+            ["comparedWithStable"] = verdict.ComparedWithStable ? 1 : 0,
+            ["canaryRequests"] = verdict.Canary.Requests,
+            ["canaryServerErrors"] = verdict.Canary.ServerErrors,
+            ["canaryTransportErrors"] = verdict.Canary.TransportErrors,
+            ["canaryGrpcErrors"] = verdict.Canary.GrpcErrors,
+            ["canaryErrorRate"] = verdict.Canary.ErrorRate,
+            ["canaryLatencySamples"] = verdict.Canary.Samples,
+            ["canarySlow"] = verdict.Canary.Slow,
+            ["stableRequests"] = verdict.Stable.Requests,
+            ["stableErrorRate"] = verdict.Stable.ErrorRate,
+            ["stableLatencySamples"] = verdict.Stable.Samples,
+            ["stableSlow"] = verdict.Stable.Slow,
+            ["windowSeconds"] = options.WindowSeconds,
+            ["minRequests"] = options.MinRequests,
+            ["maxErrorRate"] = options.MaxErrorRate,
+            ["maxErrorRateAboveStable"] = options.MaxErrorRateAboveStable,
+            ["maxP99Ms"] = options.MaxP99Ms,
+            ["falseRollbackRate"] = options.FalseRollbackRate,
+        };
+        if (verdict.SecondsToDetectDoubled is { } seconds)
+        {
+            figures["secondsToDetectDoubledErrorRate"] = seconds;
+        }
+
+        return figures;
+    }
+
+    /// <summary>One canary's life as the loop follows it: the totals last seen and the evidence so far.</summary>
+    private sealed record Life(string Canary, string Stable, CountSnapshot CanaryTotals, CountSnapshot StableTotals, GuardEvidence Evidence, Gauge.Child CanaryGauge, Gauge.Child StableGauge);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Release {Release} advanced to {Weight}% ({Phase})")]
     private static partial void LogAdvanced(ILogger logger, string release, double weight, ReleasePhase phase);

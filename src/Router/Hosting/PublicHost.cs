@@ -19,6 +19,7 @@ internal static class PublicHost
         builder.Services.AddSingleton(core.Anonymous);
         builder.Services.AddSingleton<GuardMonitor>();
         builder.Services.AddHostedService<GuardService>();
+        builder.Services.AddSingleton(core.Signal);
         builder.Services.AddSingleton<RequestRecorder>();
         builder.Services.AddSingleton<ConfigReloader>();
         builder.Services.AddHostedService<ConfigWatcher>();
@@ -26,10 +27,15 @@ internal static class PublicHost
         Telemetry.Add(builder.Services, hostOptions);
         var (routes, clusters) = YarpConfigBuilder.Build(core.Options);
         builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters)
-            .AddTransforms(transforms => transforms
-                .AddRequestTransform(ForwardedHeaders.DropConnectionNamed)
-                .AddResponseTransform(CanaryHeaders.KeepRoutersVersion)
-                .AddResponseTransform(ForwardedHeaders.OnResponse));
+            .AddTransforms(transforms =>
+            {
+                var recorder = transforms.Services.GetRequiredService<RequestRecorder>();
+                transforms.AddRequestTransform(ForwardedHeaders.DropConnectionNamed);
+                transforms.AddResponseTransform(CanaryHeaders.KeepRoutersVersion);
+                transforms.AddResponseTransform(ForwardedHeaders.OnResponse);
+                transforms.AddResponseTransform(recorder.OnResponseHeaders);
+                transforms.AddResponseTrailersTransform(RequestRecorder.OnResponseTrailers);
+            });
 
         // Backends' response header bytes reach the user as they were sent (YarpConfigBuilder reads them as Latin-1).
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1);

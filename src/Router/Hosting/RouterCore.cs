@@ -1,5 +1,4 @@
 using Canary.Router.Configuration;
-using Canary.Router.Guard;
 using Canary.Router.Metrics;
 using Canary.Router.Routing;
 using Canary.Router.State;
@@ -19,7 +18,7 @@ internal sealed class RouterCore : IDisposable
         StateFile = new StateFile(stateFile);
         Events = new DecisionLog(stateFile + ".events.jsonl", time);
         Metrics = new RouterMetrics();
-        Windows = new GuardWindows();
+        Counters = new VersionCounters();
 
         var persisted = ReadStateFile();
         var retired = new Dictionary<string, long>(persisted?.Retired ?? [], StringComparer.Ordinal);
@@ -46,7 +45,7 @@ internal sealed class RouterCore : IDisposable
             .Select(r => persisted?.Releases?.GetValueOrDefault(r.Name)?.Restore(ReleaseState.FromOptions(r)))
             .OfType<ReleaseState>()
             .ToDictionary(s => s.Name, StringComparer.Ordinal);
-        Store.Replace(options, RoutingTable.Build(options, Metrics, Windows, RoutingTable.Empty), ReleaseReconciler.Reconcile,
+        Store.Replace(options, RoutingTable.Build(options, Metrics, Counters, RoutingTable.Empty), ReleaseReconciler.Reconcile,
             new ChangeCause(Actor.Reload, "start", "config", $"{Path.GetFileName(ConfigPath)} read at start"), restored.GetValueOrDefault);
         Anonymous = new AnonymousUsers(new AnonymousId(CookieKey.Load(stateFile, time, out var keyWarning)), options.Cookie);
         if (keyWarning is not null)
@@ -78,11 +77,19 @@ internal sealed class RouterCore : IDisposable
 
     public RouterMetrics Metrics { get; }
 
-    public GuardWindows Windows { get; }
+    /// <summary>Per release and version, the running totals the guard judges.</summary>
+    public VersionCounters Counters { get; }
+
+    /// <summary>Failures poke it; the guard loop waits on it.</summary>
+    public FailureSignal Signal { get; } = new();
 
     public AnonymousUsers Anonymous { get; }
 
-    public void Dispose() => Metrics.Dispose();
+    public void Dispose()
+    {
+        Metrics.Dispose();
+        Signal.Dispose();
+    }
 
     /// <summary>
     /// StateFile must be a file of the router's own: not router.json, not a folder, and not someone else's file

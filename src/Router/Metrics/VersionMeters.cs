@@ -1,12 +1,11 @@
 using System.Diagnostics;
-using Canary.Router.Guard;
 using Prometheus;
 
 namespace Canary.Router.Metrics;
 
 /// <summary>
 /// Everything a request to one version of one route records into, resolved once when the route is bound:
-/// labelled Prometheus children per status class, the duration child, the OTel tags and the guard's window.
+/// labelled Prometheus children per status class, the duration child, the OTel tags and the guard's running totals.
 /// Recording then costs a few interlocked adds and allocates nothing.
 /// </summary>
 internal sealed class VersionMeters
@@ -16,10 +15,10 @@ internal sealed class VersionMeters
     private readonly RouterMetrics _metrics;
     private readonly KeyValuePair<string, object?>[] _tags;
 
-    public VersionMeters(RouterMetrics metrics, string release, string route, string version, RequestWindow window)
+    public VersionMeters(RouterMetrics metrics, string release, string route, string version, VersionCounts counts)
     {
         _metrics = metrics;
-        Window = window;
+        Counts = counts;
         for (var i = 0; i < _requests.Length; i++)
         {
             // Created up front so every series exists at zero: rate() and absent() work from the first scrape.
@@ -30,14 +29,18 @@ internal sealed class VersionMeters
         _tags = [new("release", release), new("route", route), new("version", version)];
     }
 
-    /// <summary>The guard's window for the release and version (shared by every route of the release).</summary>
-    public RequestWindow Window { get; }
+    /// <summary>The guard's totals for the release and version (shared by every route of the release).</summary>
+    public VersionCounts Counts { get; }
 
-    public void Record(StatusClass status, TimeSpan elapsed, long second)
+    /// <param name="status">The status class (the <c>code</c> label).</param>
+    /// <param name="elapsed">The whole request, to the end of the body: the duration histogram.</param>
+    /// <param name="grpcFailed">A gRPC server failure behind an HTTP 200: the guard counts it as a failure.</param>
+    /// <param name="latency">The guard's latency sample: time to the response headers.</param>
+    public void Record(StatusClass status, TimeSpan elapsed, bool grpcFailed, LatencySample latency)
     {
         _requests[(int)status].Inc();
         _duration.Observe(elapsed.TotalSeconds);
-        Window.Record(second, status, elapsed.TotalMilliseconds);
+        Counts.Record(status, grpcFailed, latency);
         if (_metrics.OtelRequests.Enabled)
         {
             var tags = new TagList(_tags) { { "code", status.Label() } };

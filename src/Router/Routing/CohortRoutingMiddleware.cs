@@ -67,9 +67,9 @@ internal sealed class CohortRoutingMiddleware(
     // not two (an allocation on every request; bench/results).
     private async Task ForwardAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target)
     {
-        var started = recorder.Start();
+        var started = recorder.Start(context);
         await next(context);
-        if (recorder.Record(context, binding, target, started) == StatusClass.Error && NothingWasSent(context))
+        if (recorder.Record(context, target, state, started) == StatusClass.Error && NothingWasSent(context))
         {
             await RecoverAsync(context, binding, route, state, target);
         }
@@ -100,7 +100,7 @@ internal sealed class CohortRoutingMiddleware(
     /// </summary>
     private async Task RideOutOutageAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target, OutageOptions outage, bool retryable)
     {
-        var waitStarted = recorder.Start();
+        var waitStarted = recorder.Start(context);
         var deadline = waitStarted + (outage.HoldSeconds * core.Time.TimestampFrequency);
         while (retryable && NothingWasSent(context) && core.Time.GetTimestamp() < deadline && !context.RequestAborted.IsCancellationRequested)
         {
@@ -125,7 +125,7 @@ internal sealed class CohortRoutingMiddleware(
         {
             if (retryable)
             {
-                recorder.Record(context, binding, target, waitStarted);
+                recorder.Record(context, target, state, waitStarted);
             }
 
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -133,13 +133,13 @@ internal sealed class CohortRoutingMiddleware(
         }
     }
 
-    private async Task AttemptAsync(HttpContext context, RouteBinding binding, VersionTarget target, bool recordRefusal = true)
+    private async Task AttemptAsync(HttpContext context, ReleaseState state, VersionTarget target, bool recordRefusal = true)
     {
-        var started = recorder.Start();
+        var started = recorder.Start(context);
         await next(context);
         if (recordRefusal || !NothingWasSent(context))
         {
-            recorder.Record(context, binding, target, started);
+            recorder.Record(context, target, state, started);
         }
     }
 
@@ -156,7 +156,7 @@ internal sealed class CohortRoutingMiddleware(
         ExcludeDraining(context, binding, state);
         context.Response.Headers[CanaryHeaders.Version] = target.HeaderValue;
         Activity.Current?.SetTag("canary.version", target.Version).SetTag("canary.retried", true);
-        await AttemptAsync(context, binding, target, recordRefusal);
+        await AttemptAsync(context, state, target, recordRefusal);
         return true;
     }
 

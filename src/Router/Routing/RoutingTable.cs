@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using Canary.Router.Configuration;
-using Canary.Router.Guard;
 using Canary.Router.Metrics;
 
 namespace Canary.Router.Routing;
@@ -37,7 +36,7 @@ internal sealed class RoutingTable
     /// The table of <paramref name="options"/>. Targets of versions <paramref name="previous"/> already had (same
     /// cluster id) are reused, with their metric series and cached YARP models: a reload costs what it changed.
     /// </summary>
-    public static RoutingTable Build(RouterOptions options, RouterMetrics metrics, GuardWindows windows, RoutingTable previous)
+    public static RoutingTable Build(RouterOptions options, RouterMetrics metrics, VersionCounters counters, RoutingTable previous)
     {
         var known = previous._bindings.Values.SelectMany(b => b.Targets).ToDictionary(t => t.ClusterId, StringComparer.Ordinal);
         string[] names = [.. options.Releases.Select(r => r.Name).Order(StringComparer.Ordinal)];
@@ -50,7 +49,7 @@ internal sealed class RoutingTable
                 var targets = route.Versions.Keys
                     .Select(version => ClusterIds.For(release.Name, route.Name, version) is var id && known.TryGetValue(id, out var target)
                         ? target
-                        : new VersionTarget(version, id, new VersionMeters(metrics, release.Name, route.Name, version, windows.For(release.Name, version))))
+                        : new VersionTarget(version, id, new VersionMeters(metrics, release.Name, route.Name, version, counters.For(release.Name, version))))
                     .ToArray();
                 bindings[ClusterIds.Route(release.Name, route.Name)] =
                     new RouteBinding(release.Name, index[release.Name], route.Name, targets);

@@ -21,8 +21,9 @@ public sealed class CanaryRefusedTests
             ["Canary"] = "v2",
             ["Weight"] = Weight,
             ["UserKey"] = new JsonArray("header:X-User-Id"),
-            // A long window and a high MinRequests: this test counts every refused attempt, the guard must not step in.
-            ["Guard"] = new JsonObject { ["WindowSeconds"] = 60, ["MinRequests"] = 10_000, ["MaxErrorRate"] = 0.05 },
+            // A long window and the guard judging without acting: this test counts every refused attempt, and a dead
+            // canary would otherwise be rolled back after a handful of them.
+            ["Guard"] = new JsonObject { ["Enabled"] = false, ["WindowSeconds"] = 60, ["MaxErrorRate"] = 0.05 },
             ["Routes"] = new JsonObject { ["api"] = LiveRouter.Route("/api/{**rest}", ("v1", [v1.Address]), ("v2", [v2.Address])) },
         });
         var canaryUser = Users.Pick("refused", 1, Weight, onCanary: true)[0];

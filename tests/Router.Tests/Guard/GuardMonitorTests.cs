@@ -6,7 +6,8 @@ namespace Canary.Router.Tests.Guard;
 
 /// <summary>
 /// The guard end to end on a <see cref="Hosting.RouterCore"/> with a fake clock: finished requests go through the
-/// real <see cref="Metrics.RequestRecorder"/> into the windows, and <see cref="GuardMonitor"/> applies the verdicts.
+/// real <see cref="Metrics.RequestRecorder"/> (and its response transforms) into the running totals, and
+/// <see cref="GuardMonitor"/> judges them as the guard loop does and applies the verdicts.
 /// </summary>
 public sealed class GuardMonitorTests
 {
@@ -22,45 +23,59 @@ public sealed class GuardMonitorTests
         },
     };
 
-    [Fact]
-    public void Record_AfterRollback_VerdictOnTheCleanWindow()
+    /// <summary>A round of traffic at the release's 20%: 8 stable requests, 2 canary ones with the given status.</summary>
+    private static void Round(GuardRig rig, int canaryStatus, int stableStatus = 200)
     {
-        using var rig = GuardRig.Start(Guard());
-        rig.Send("v1", 200, count: 100);
-        rig.Send("v2", 500, count: 25);
-
-        Assert.Equal(ReleasePhase.RolledBack, rig.State.Phase);
-        Assert.Equal(VerdictKind.Inconclusive, rig.Monitor.Last(GuardRig.Release)!.Kind);
-        Assert.Equal(5, rig.Monitor.Last(GuardRig.Release)!.Canary.Requests);
+        rig.Send("v1", stableStatus, count: 8);
+        rig.Send("v2", canaryStatus, count: 2);
     }
 
     [Fact]
-    public void Record_CanaryFailureCrossingThreshold_RolledBackOnThatResponse()
+    public void Record_DeadCanary_RolledBackAfterAHandfulOfFailedRequests()
     {
         using var rig = GuardRig.Start(Guard());
         rig.Send("v1", 200, count: 100);
-        rig.Send("v2", 200, count: 30);
 
-        // 1 of 31 is 0.032: within MaxErrorRate 0.05.
-        rig.Send("v2", 500);
-        Assert.Equal(ReleasePhase.Progressing, rig.State.Phase);
-        Assert.Equal(20, rig.State.Weight);
+        var failed = 0;
+        while (rig.State.Phase != ReleasePhase.RolledBack && failed < 100)
+        {
+            rig.Send("v1", 200, count: 4);
+            rig.Send("v2", 500);
+            failed++;
+        }
 
-        // 2 of 32 is 0.0625: the recorder has the guard judge this very response, no timer needed.
-        rig.Send("v2", 500);
         Assert.Equal(ReleasePhase.RolledBack, rig.State.Phase);
+        Assert.InRange(failed, 1, 6);
         Assert.Equal(0, rig.State.Weight);
         Assert.Equal("v2", rig.State.Canary);
         Assert.Equal(VerdictKind.Breach, rig.Monitor.Last(GuardRig.Release)!.Kind);
     }
 
     [Fact]
-    public void Evaluate_ErrorRateBreach_EventWithFiguresAndRollbackCounted()
+    public void Record_FewFailuresWithinMaxErrorRate_NoRollback()
+    {
+        using var rig = GuardRig.Start(Guard());
+
+        // 2 of 40 canary requests (5%) fail, at MaxErrorRate: never a reason to roll back, however often judged.
+        for (var i = 0; i < 20; i++)
+        {
+            Round(rig, i % 20 == 0 ? 500 : 200);
+        }
+
+        rig.Send("v2", 500);
+        rig.Tick();
+
+        Assert.Equal(ReleasePhase.Progressing, rig.State.Phase);
+        Assert.Empty(rig.Events(Actor.Guard));
+    }
+
+    [Fact]
+    public void Evaluate_ErrorRateBreach_EventWithEvidenceAndRollbackCounted()
     {
         using var rig = GuardRig.Start(Guard());
         rig.Send("v1", 200, count: 100);
         rig.Send("v2", 200, count: 30);
-        rig.Send("v2", 500, count: 2);
+        rig.Send("v2", 500, count: 10);
 
         var rollback = Assert.Single(rig.Events(Actor.Guard));
         Assert.Equal("rollback", rollback.Action);
@@ -69,22 +84,26 @@ public sealed class GuardMonitorTests
         Assert.Equal(ReleasePhase.Progressing, rollback.Before.Phase);
         Assert.Equal(0, rollback.After!.Weight);
         Assert.Equal(ReleasePhase.RolledBack, rollback.After.Phase);
-        Assert.Contains("above MaxErrorRate 0.05", rollback.Reason, StringComparison.Ordinal);
+        Assert.Contains("of 200 needed", rollback.Reason, StringComparison.Ordinal);
+        Assert.Contains("MaxErrorRate 0.05 and stable's rate", rollback.Reason, StringComparison.Ordinal);
 
         var figures = rollback.Figures!;
-        Assert.Equal(32, figures["canaryRequests"]);
-        Assert.Equal(2, figures["canaryServerErrors"]);
+        Assert.Equal(40, figures["canaryRequests"]);
+        Assert.Equal(10, figures["canaryServerErrors"]);
         Assert.Equal(0, figures["canaryTransportErrors"]);
-        Assert.Equal(0.0625, figures["canaryErrorRate"]);
+        Assert.Equal(0.25, figures["canaryErrorRate"]);
         Assert.Equal(100, figures["stableRequests"]);
         Assert.Equal(0, figures["stableErrorRate"]);
+        Assert.Equal(200, figures["evidenceNeeded"]);
+        Assert.True(figures["errorEvidence"] >= 200);
+        Assert.Equal(1, figures["comparedWithStable"]);
+        Assert.Equal(0.01, figures["falseRollbackRate"]);
         Assert.Equal(0.05, figures["maxErrorRate"]);
         Assert.Equal(20, figures["minRequests"]);
         Assert.Equal(5, figures["windowSeconds"]);
         Assert.Equal(1000, figures["maxP99Ms"]);
         Assert.True(figures.ContainsKey("maxErrorRateAboveStable"));
-        Assert.True(figures.ContainsKey("canaryP99Ms"));
-        Assert.True(figures.ContainsKey("stableP99Ms"));
+        Assert.True(figures.ContainsKey("secondsToDetectDoubledErrorRate"));
 
         Assert.Equal(1, rig.Rollbacks(GuardVerdict.ErrorRateReason));
         Assert.Equal(0, rig.Rollbacks(GuardVerdict.LatencyReason));
@@ -101,7 +120,7 @@ public sealed class GuardMonitorTests
 
         // Requests that were in flight at the rollback still finish, and fail.
         rig.Send("v2", 500, count: 50);
-        rig.Monitor.EvaluateAll();
+        rig.Tick();
 
         Assert.Equal(ReleasePhase.RolledBack, rig.State.Phase);
         Assert.Equal(revision, rig.State.Revision);
@@ -110,65 +129,47 @@ public sealed class GuardMonitorTests
     }
 
     [Fact]
-    public void Evaluate_AfterRollback_CanaryWindowStartsClean()
+    public void Evaluate_AfterRollbackAndNewAttempt_EvidenceStartsOver()
     {
         using var rig = GuardRig.Start(Guard());
+        rig.Send("v1", 200, count: 100);
         rig.Send("v2", 500, count: 20);
-
         Assert.Equal(ReleasePhase.RolledBack, rig.State.Phase);
-        Assert.Equal(0, rig.Core.Windows.For(GuardRig.Release, "v2").Read(rig.NowSecond, 5).Requests);
-    }
 
-    [Theory]
-    [InlineData(4, true)]
-    [InlineData(5, false)]
-    public void Evaluate_FailuresAfterQuietSeconds_OldSuccessesCountOnlyInsideWindow(int secondsLater, bool rolledBack)
-    {
-        using var rig = GuardRig.Start(Guard(windowSeconds: 5));
+        rig.Core.Store.Apply(GuardRig.Release, s => ReleaseTransitions.SetWeight(s, 20), new ChangeCause(Actor.Operator, "weight", "operator", "test"));
         rig.Send("v1", 200, count: 100);
-        rig.Send("v2", 200, count: 100);
+        rig.Send("v2", 200, count: 30);
+        rig.Tick();
 
-        // 10 failures: with the 100 successes still in the window, 10 of 110 (0.09) is a breach; once they have
-        // dropped out, 10 requests are fewer than MinRequests and nothing is judged.
-        rig.Time.Advance(TimeSpan.FromSeconds(secondsLater));
-        rig.Send("v1", 200, count: 100);
-        rig.Send("v2", 500, count: 10);
-
-        Assert.Equal(rolledBack ? ReleasePhase.RolledBack : ReleasePhase.Progressing, rig.State.Phase);
-        if (rolledBack)
-        {
-            // 6 of 106 (0.057) is the first breach.
-            Assert.Equal(106, Assert.Single(rig.Events(Actor.Guard)).Figures!["canaryRequests"]);
-        }
-        else
-        {
-            Assert.Equal(VerdictKind.Inconclusive, rig.Monitor.Last(GuardRig.Release)!.Kind);
-            Assert.Equal(10, rig.Monitor.Last(GuardRig.Release)!.Canary.Requests);
-        }
+        var verdict = rig.Monitor.Last(GuardRig.Release)!;
+        Assert.Equal(ReleasePhase.Progressing, rig.State.Phase);
+        Assert.True(verdict.ErrorEvidence <= 1, $"evidence {verdict.ErrorEvidence} carried over from the attempt that was rolled back");
     }
 
     [Fact]
-    public void Evaluate_FewerThanMinRequests_InconclusiveNoRollback()
+    public void Evaluate_FewerThanMinRequests_Inconclusive_WithTheTimeToDetectADoubledRate()
     {
         using var rig = GuardRig.Start(Guard(minRequests: 20));
         rig.Send("v1", 200, count: 100);
-        rig.Send("v2", 500, count: 19);
-        rig.Monitor.EvaluateAll();
+        rig.Send("v2", 200, count: 19);
+        rig.Tick();
 
+        var verdict = rig.Monitor.Last(GuardRig.Release)!;
+        Assert.Equal(VerdictKind.Inconclusive, verdict.Kind);
+        Assert.StartsWith("too little data: canary served 19 requests in 5s", verdict.Explanation, StringComparison.Ordinal);
+        Assert.Contains("a doubled error rate takes about", verdict.Explanation, StringComparison.Ordinal);
+        Assert.NotNull(verdict.SecondsToDetectDoubled);
         Assert.Equal(ReleasePhase.Progressing, rig.State.Phase);
-        Assert.Equal(20, rig.State.Weight);
-        Assert.Equal(VerdictKind.Inconclusive, rig.Monitor.Last(GuardRig.Release)!.Kind);
-        Assert.Empty(rig.Events(Actor.Guard));
-        Assert.Equal(0, rig.Rollbacks(GuardVerdict.ErrorRateReason));
     }
 
     [Fact]
     public void Evaluate_BothVersionsFailingEqually_NoRollback()
     {
         using var rig = GuardRig.Start(Guard());
-        rig.Send("v1", 503, count: 100);
-        rig.Send("v2", 503, count: 50);
-        rig.Monitor.EvaluateAll();
+        for (var i = 0; i < 25; i++)
+        {
+            Round(rig, 503, stableStatus: 503);
+        }
 
         Assert.Equal(ReleasePhase.Progressing, rig.State.Phase);
         Assert.Equal(1.0, rig.Monitor.Last(GuardRig.Release)!.Canary.ErrorRate);
@@ -178,14 +179,16 @@ public sealed class GuardMonitorTests
     }
 
     [Fact]
-    public void Evaluate_StableBelowMinRequests_AbsoluteThresholdRollsBack()
+    public void Evaluate_StableBelowMinRequests_JudgedAgainstMaxErrorRateAlone()
     {
         using var rig = GuardRig.Start(Guard());
         rig.Send("v1", 503, count: 10);
         rig.Send("v2", 503, count: 20);
 
         Assert.Equal(ReleasePhase.RolledBack, rig.State.Phase);
-        Assert.Contains("stable has too little traffic", Assert.Single(rig.Events(Actor.Guard)).Reason, StringComparison.Ordinal);
+        var rollback = Assert.Single(rig.Events(Actor.Guard));
+        Assert.Contains("MaxErrorRate 0.05 alone", rollback.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, rollback.Figures!["comparedWithStable"]);
     }
 
     [Fact]
@@ -194,10 +197,35 @@ public sealed class GuardMonitorTests
         using var rig = GuardRig.Start(Guard());
         rig.Send("v2", 404, count: 50);
         rig.Send("v2", 499, count: 50);
-        rig.Monitor.EvaluateAll();
+        rig.Tick();
 
         Assert.Equal(ReleasePhase.Progressing, rig.State.Phase);
         Assert.Equal(0, rig.Monitor.Last(GuardRig.Release)!.Canary.ErrorRate);
+    }
+
+    [Fact]
+    public void Evaluate_GrpcServerFailuresInTrailers_CountAsFailures()
+    {
+        using var rig = GuardRig.Start(Guard());
+        rig.Send("v1", 200, count: 100, contentType: "application/grpc", grpcStatus: "0");
+        rig.Send("v2", 200, count: 20, contentType: "application/grpc", grpcStatus: "13");
+
+        Assert.Equal(ReleasePhase.RolledBack, rig.State.Phase);
+        var rollback = Assert.Single(rig.Events(Actor.Guard));
+        Assert.Equal(20, rollback.Figures!["canaryGrpcErrors"]);
+    }
+
+    [Fact]
+    public void Evaluate_GrpcClientStatuses_NotFailures()
+    {
+        using var rig = GuardRig.Start(Guard());
+        rig.Send("v1", 200, count: 100, contentType: "application/grpc", grpcStatus: "0");
+        rig.Send("v2", 200, count: 50, contentType: "application/grpc", grpcStatus: "5"); // NOT_FOUND
+        rig.Send("v2", 200, count: 50, contentType: "application/grpc", grpcStatus: "3"); // INVALID_ARGUMENT
+        rig.Tick();
+
+        Assert.Equal(ReleasePhase.Progressing, rig.State.Phase);
+        Assert.Equal(0, rig.Monitor.Last(GuardRig.Release)!.Canary.Failures);
     }
 
     [Fact]
@@ -207,37 +235,67 @@ public sealed class GuardMonitorTests
         rig.Send("v1", 200, count: 100, milliseconds: 20);
         rig.Send("v2", 200, count: 30, milliseconds: 900);
 
-        // Slow successes do not trigger a judgement by themselves: the periodic evaluation does.
+        // Slow successes do not wake the guard: its tick judges them.
         Assert.Equal(ReleasePhase.Progressing, rig.State.Phase);
-        rig.Monitor.EvaluateAll();
+        rig.Tick();
 
         Assert.Equal(ReleasePhase.RolledBack, rig.State.Phase);
         var rollback = Assert.Single(rig.Events(Actor.Guard));
         Assert.Equal(GuardVerdict.LatencyReason, rollback.Code);
-        Assert.InRange(rollback.Figures!["canaryP99Ms"], 900, 900 * 1.215);
-        Assert.InRange(rollback.Figures["stableP99Ms"], 20, 20 * 1.215);
+        Assert.Equal(30, rollback.Figures!["canarySlow"]);
+        Assert.Equal(30, rollback.Figures["canaryLatencySamples"]);
+        Assert.Equal(0, rollback.Figures["stableSlow"]);
         Assert.Equal(500, rollback.Figures["maxP99Ms"]);
         Assert.Equal(1, rig.Rollbacks(GuardVerdict.LatencyReason));
         Assert.Equal(0, rig.Rollbacks(GuardVerdict.ErrorRateReason));
     }
 
     [Fact]
-    public async Task GuardService_TimerOnTheRoutersClock_JudgesLatency()
+    public void Evaluate_BothVersionsEquallySlow_NoRollback()
     {
-        // A long window: the fake clock moves a period at a time below until the service's loop (on a thread of its own) has run.
+        using var rig = GuardRig.Start(Guard(maxP99Ms: 500));
+        for (var i = 0; i < 20; i++)
+        {
+            rig.Send("v1", 200, count: 8, milliseconds: 900);
+            rig.Send("v2", 200, count: 2, milliseconds: 900);
+            rig.Tick();
+        }
+
+        Assert.Equal(ReleasePhase.Progressing, rig.State.Phase);
+        Assert.True(rig.Monitor.Last(GuardRig.Release)!.SlowEvidence <= 1);
+    }
+
+    [Theory]
+    [InlineData("text/event-stream", 200)]
+    [InlineData(null, 101)]
+    [InlineData("application/grpc", 200)]
+    public void Evaluate_LongStreamsAndUpgrades_NotLatencySamples(string? contentType, int status)
+    {
+        using var rig = GuardRig.Start(Guard(maxP99Ms: 500));
+        rig.Send("v1", 200, count: 100, milliseconds: 20);
+        rig.Send("v2", status, count: 50, milliseconds: 60_000, contentType: contentType);
+        rig.Tick();
+
+        Assert.Equal(ReleasePhase.Progressing, rig.State.Phase);
+        Assert.Equal(0, rig.Monitor.Last(GuardRig.Release)!.Canary.Samples);
+        Assert.Equal(50, rig.Monitor.Last(GuardRig.Release)!.Canary.Requests);
+    }
+
+    [Fact]
+    public async Task GuardService_SlowCanary_JudgedOnItsTick()
+    {
         using var rig = GuardRig.Start(Guard(windowSeconds: 60, maxP99Ms: 500));
-        using var service = new GuardService(rig.Monitor, rig.Time);
+        using var service = new GuardService(rig.Monitor, rig.Core.Signal);
         await service.StartAsync(CancellationToken.None);
         try
         {
+            rig.Send("v1", 200, count: 100, milliseconds: 20);
             rig.Send("v2", 200, count: 30, milliseconds: 900);
-            Assert.Equal(ReleasePhase.Progressing, rig.State.Phase);
 
-            // Nothing but the timer judges slow successes, and it ticks only when the router's clock moves.
+            // Slow successes poke nothing: the loop's tick (every 100 ms) judges them.
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
             while (rig.State.Phase != ReleasePhase.RolledBack && DateTime.UtcNow < deadline)
             {
-                rig.Time.Advance(GuardService.Period);
                 await Task.Delay(20);
             }
 
@@ -248,6 +306,18 @@ public sealed class GuardMonitorTests
         {
             await service.StopAsync(CancellationToken.None);
         }
+    }
+
+    [Fact]
+    public async Task FailureSignal_Poked_WakesTheWaitBeforeItsTimeout()
+    {
+        using var signal = new Canary.Router.Metrics.FailureSignal();
+        Assert.False(await signal.WaitAsync(TimeSpan.FromMilliseconds(1), CancellationToken.None));
+
+        signal.Poke();
+        signal.Poke(); // Many pokes before a wake make one wake.
+        Assert.True(await signal.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None));
+        Assert.False(await signal.WaitAsync(TimeSpan.FromMilliseconds(1), CancellationToken.None));
     }
 
     [Fact]
@@ -277,20 +347,20 @@ public sealed class GuardMonitorTests
     public async Task GuardService_RollbackCannotBePersisted_RollsBackAtOnceAndKeepsJudging()
     {
         using var rig = GuardRig.Start(Guard(windowSeconds: 60, maxP99Ms: 500));
-        using var service = new GuardService(rig.Monitor, rig.Time);
+        using var service = new GuardService(rig.Monitor, rig.Core.Signal);
         var path = rig.Core.StateFile.Path;
         File.Delete(path);
         Directory.CreateDirectory(path);
         await service.StartAsync(CancellationToken.None);
         try
         {
+            rig.Send("v1", 200, count: 100, milliseconds: 20);
             rig.Send("v2", 200, count: 30, milliseconds: 900);
 
             // Ticks while the state cannot be written: the breach is judged and the rollback is in effect regardless.
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
             while (rig.State.Phase != ReleasePhase.RolledBack && DateTime.UtcNow < deadline && service.ExecuteTask is { IsCompleted: false })
             {
-                rig.Time.Advance(GuardService.Period);
                 await Task.Delay(20);
             }
 
@@ -462,7 +532,11 @@ public sealed class GuardMonitorTests
         rig.Monitor.EvaluateAll();
         Assert.Equal(1, rig.State.Step);
 
-        rig.Send("v2", 500, count: 10);
+        // The failures are compared with stable once stable has served alongside them; at 50% a dead canary takes
+        // more failures than at 10% (each is less surprising), 20 here.
+        rig.Send("v2", 500, count: 20);
+        rig.Send("v1", 200, count: 20);
+        rig.Tick();
 
         Assert.Equal(ReleasePhase.RolledBack, rig.State.Phase);
         Assert.Equal(0, rig.State.Weight);

@@ -5,7 +5,10 @@ using Canary.Router.Hosting;
 using Canary.Router.Metrics;
 using Canary.Router.Routing;
 using Canary.Router.State;
+using System.Net;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Yarp.ReverseProxy.Transforms;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -29,7 +32,7 @@ internal sealed class GuardRig : IDisposable
         Core = core;
         Time = time;
         Monitor = new GuardMonitor(core, NullLogger<GuardMonitor>.Instance);
-        Recorder = new RequestRecorder(time, Monitor, core.Store);
+        Recorder = new RequestRecorder(time, core.Signal);
         _binding = core.Table.Find(ClusterIds.Route(Release, "api"))!;
     }
 
@@ -42,8 +45,6 @@ internal sealed class GuardRig : IDisposable
     public RequestRecorder Recorder { get; }
 
     public ReleaseState State => Core.Store.Get(Release)!;
-
-    public long NowSecond => Time.GetTimestamp() / Time.TimestampFrequency;
 
     /// <param name="release">Extra properties of the release (Guard, Steps, Weight, ...) over stable v1, canary v2 at 20% (with Steps: the first step's weight).</param>
     public static GuardRig Start(JsonObject release)
@@ -99,28 +100,58 @@ internal sealed class GuardRig : IDisposable
         }
     }
 
-    /// <summary>Records <paramref name="count"/> finished requests to <paramref name="version"/>, as the proxy does, each taking <paramref name="milliseconds"/>.</summary>
+    /// <summary>
+    /// Records <paramref name="count"/> finished requests to <paramref name="version"/>, as the proxy does: each through
+    /// the real response transforms (headers after <paramref name="milliseconds"/>), then the recorder. When any of
+    /// them failed, the guard judges at once, as its loop does when a failure wakes it.
+    /// </summary>
     /// <remarks>They run side by side: the clock moves by <paramref name="milliseconds"/> once, not once per request.</remarks>
-    public void Send(string version, int status, int count = 1, double milliseconds = 0)
+    /// <param name="contentType">The response's content type (e.g. text/event-stream for a stream).</param>
+    /// <param name="grpcStatus">A gRPC response's grpc-status, sent in the trailers.</param>
+    public void Send(string version, int status, int count = 1, double milliseconds = 0, string? contentType = null, string? grpcStatus = null)
     {
         var target = _binding.Target(version)!;
-        var started = Enumerable.Range(0, count).Select(_ => Recorder.Start()).ToList();
+        var requests = Enumerable.Range(0, count).Select(_ => new DefaultHttpContext()).Select(context => (context, started: Recorder.Start(context))).ToList();
         if (milliseconds > 0)
         {
             Time.Advance(TimeSpan.FromMilliseconds(milliseconds));
         }
 
-        foreach (var start in started)
+        var failed = false;
+        foreach (var (context, started) in requests)
         {
-            var context = new DefaultHttpContext();
             context.Response.StatusCode = status;
-            Recorder.Record(context, _binding, target, start);
+            context.Response.ContentType = contentType;
+            using var response = new HttpResponseMessage((HttpStatusCode)status);
+            Recorder.OnResponseHeaders(new ResponseTransformContext { HttpContext = context, ProxyResponse = response }).AsTask().Wait();
+            if (grpcStatus is not null)
+            {
+                var trailers = new TrailersFeature();
+                trailers.Trailers["grpc-status"] = grpcStatus;
+                context.Features.Set<IHttpResponseTrailersFeature>(trailers);
+                RequestRecorder.OnResponseTrailers(new ResponseTrailersTransformContext { HttpContext = context, ProxyResponse = response }).AsTask().Wait();
+            }
+
+            failed |= Recorder.Record(context, target, State, started).IsFailure() || context.Features.Get<ResponseTiming>()!.GrpcFailed;
+        }
+
+        if (failed)
+        {
+            Monitor.EvaluateAll();
         }
     }
+
+    /// <summary>The guard loop's periodic tick.</summary>
+    public void Tick() => Monitor.EvaluateAll();
 
     public IReadOnlyList<DecisionEvent> Events(Actor actor) => [.. Core.Events.For(Release).Where(e => e.Actor == actor)];
 
     public double Rollbacks(string reason) => Core.Metrics.Rollbacks.WithLabels(Release, reason).Value;
+
+    private sealed class TrailersFeature : IHttpResponseTrailersFeature
+    {
+        public IHeaderDictionary Trailers { get; set; } = new HeaderDictionary();
+    }
 
     public void Dispose()
     {

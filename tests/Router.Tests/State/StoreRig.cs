@@ -14,7 +14,7 @@ namespace Canary.Router.Tests.State;
 internal sealed class StoreRig : IDisposable
 {
     private readonly RouterMetrics _metrics = new();
-    private readonly GuardWindows _windows = new();
+    private readonly VersionCounters _counters = new();
 
     public StoreRig(params ReleaseOptions[] releases)
     {
@@ -49,7 +49,7 @@ internal sealed class StoreRig : IDisposable
     public Commit Replace(params ReleaseOptions[] releases) => Replace(new RouterOptions { Releases = releases });
 
     public Commit Replace(RouterOptions options) =>
-        Store.Replace(options, RoutingTable.Build(options, _metrics, _windows, Store.Current.Routes), ReleaseReconciler.Reconcile, Reload);
+        Store.Replace(options, RoutingTable.Build(options, _metrics, _counters, Store.Current.Routes), ReleaseReconciler.Reconcile, Reload);
 
     public static ReleaseOptions Options(string name, string? canary = "v2", double weight = 10, string stable = "v1") => new()
     {
