@@ -331,7 +331,7 @@ public sealed class GuardMonitorTests
         var path = rig.Core.StateFile.Path;
         File.Delete(path);
         var blocker = Directory.CreateDirectory(path);
-        var thrown = Record.Exception(() => rig.Send("v2", 500, count: 5));
+        var thrown = Record.Exception(() => rig.Send("v2", 500, count: 10));
         Assert.Null(thrown);
         Assert.Equal(ReleasePhase.RolledBack, rig.State.Phase);
         Assert.True(rig.Core.Store.Unwritten);
