@@ -112,10 +112,11 @@ public sealed class NamedKeyTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(HttpStatusCode.OK, byCi.StatusCode);
         Assert.Equal(HttpStatusCode.OK, bySingle.StatusCode);
-        var log = JsonNode.Parse(await events.Content.ReadAsStringAsync())!.AsArray();
+        // The start's own event (the release written at once) names no key; the operators' changes name theirs.
+        var log = JsonNode.Parse(await events.Content.ReadAsStringAsync())!.AsArray()
+            .Where(e => (string?)e!["actor"] == "operator").ToList();
         Assert.Equal([("weight", "ci"), ("pause", "default")],
             log.Select(e => ((string)e!["action"]!, (string?)e["key"])));
-        Assert.All(log, e => Assert.Equal("operator", (string?)e!["actor"]));
         var file = await File.ReadAllTextAsync(Path.Combine(_folder, "router.state.json.events.jsonl"));
         Assert.Contains("\"key\":\"ci\"", file, StringComparison.Ordinal);
         Assert.DoesNotContain(Ci, file, StringComparison.Ordinal);

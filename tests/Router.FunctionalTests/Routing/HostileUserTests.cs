@@ -68,7 +68,7 @@ public sealed class HostileUserTests
 
         // The cut-off uploads and broken bodies are not the canary's: not even counted, so their latency is no sample.
         Assert.Equal(0, await rig.RequestsAsync("v2", "4xx"));
-        Assert.True((double)after["guard"]!["canary"]!["p99Ms"]! < HostileRig.MaxP99Ms, after["guard"]!.ToJsonString());
+        Assert.Equal(0, (long)after["guard"]!["canary"]!["slow"]!);
     }
 
     /// <summary>Announces a 100 kB upload, sends 1 kB, waits, then resets the connection.</summary>
