@@ -66,5 +66,11 @@ mkdir -p "$(dirname "$RESULTS")"
   echo "Goal: \`canary status\` under 200 ms. The key is passed by environment, never on the command line."
   echo
   sed "s/$CANARY_ADMIN_KEY/KEY/g" "$work/table.md"
+  echo
+  echo "CPU per run (hyperfine's user and system means), and the machine's load when the run ended: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo '```'
+  grep -E '^Benchmark|Time \(mean' "$work/hyperfine.log" | sed "s/$CANARY_ADMIN_KEY/KEY/g"
+  echo '```'
 } > "$RESULTS"
 cat "$RESULTS"

@@ -62,13 +62,15 @@ internal static class StatusCommand
         {
             if (!context.IsJson && context.Runtime.Interactive)
             {
-                var first = await FetchAsync(context, name, cancellationToken);
-                await context.Runtime.Console.Live(View(first)).StartAsync(async live =>
+                await context.Runtime.Console.Live(View(await FetchAsync(context, name, cancellationToken))).StartAsync(async live =>
                 {
                     while (true)
                     {
                         await Task.Delay(interval, cancellationToken);
-                        live.UpdateTarget(View(await PollAsync(context, name, cancellationToken) ?? first));
+                        if (await PollAsync(context, name, cancellationToken) is { } state)
+                        {
+                            live.UpdateTarget(View(state)); // an unreachable poll keeps the last view on screen
+                        }
                     }
                 });
             }
