@@ -11,12 +11,6 @@ internal static class YarpConfigBuilder
     /// </summary>
     public const string RequestHeaderEncoding = "utf-8";
 
-    /// <summary>
-    /// Response header values are read as Latin-1, one char per byte, and the public listener writes them back the
-    /// same way (<see cref="Hosting.PublicHost"/>): a backend's non-ASCII bytes reach the user unchanged.
-    /// </summary>
-    public const string ResponseHeaderEncoding = "iso-8859-1";
-
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(RouterOptions options)
     {
         var routes = new List<RouteConfig>();
@@ -43,17 +37,14 @@ internal static class YarpConfigBuilder
         return (routes, clusters);
     }
 
-    /// <summary>The router's header encodings, unless the operator's own cluster object chose others.</summary>
+    /// <summary>
+    /// The router's request header encoding, unless the operator's own cluster object chose one. Response headers
+    /// keep HttpClient's default, Latin-1 (one char per byte, and its fast path for known values); the public
+    /// listener writes them back as Latin-1 (<see cref="Hosting.PublicHost"/>), so a backend's bytes reach the user unchanged.
+    /// </summary>
     public static ClusterConfig WithHeaderEncodings(ClusterConfig cluster)
     {
         var client = cluster.HttpClient ?? new HttpClientConfig();
-        return cluster with
-        {
-            HttpClient = client with
-            {
-                RequestHeaderEncoding = client.RequestHeaderEncoding ?? RequestHeaderEncoding,
-                ResponseHeaderEncoding = client.ResponseHeaderEncoding ?? ResponseHeaderEncoding,
-            },
-        };
+        return cluster with { HttpClient = client with { RequestHeaderEncoding = client.RequestHeaderEncoding ?? RequestHeaderEncoding } };
     }
 }

@@ -37,7 +37,7 @@ internal static class PublicHost
                 transforms.AddResponseTrailersTransform(RequestRecorder.OnResponseTrailers);
             });
 
-        // Backends' response header bytes reach the user as they were sent (YarpConfigBuilder reads them as Latin-1).
+        // Backends' response header bytes reach the user as they were sent: HttpClient reads them as Latin-1, one char per byte.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ResponseHeaderEncodingSelector = _ => Encoding.Latin1);
         var jwt = core.Options.Authentication;
         if (jwt is not null)
