@@ -157,8 +157,9 @@ static async Task<string?> Get(HttpClient http, Uri uri)
         using var response = await http.GetAsync(uri);
         return response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadAsStringAsync() : null;
     }
-    catch (HttpRequestException)
+    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
     {
+        // Not listening yet, or too busy to answer within the timeout: ask again.
         return null;
     }
 }
