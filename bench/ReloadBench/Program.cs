@@ -121,7 +121,7 @@ static async Task<(double StartMs, double ReloadMs)> Measure(HttpClient http, st
             File.WriteAllText(temporary, Config(count, publicPort, adminPort, edited, weight));
             var edit = Stopwatch.StartNew();
             File.Move(temporary, config, overwrite: true);
-            await Until(edit, TimeSpan.FromSeconds(60), async () =>
+            await Until(edit, TimeSpan.FromSeconds(180), async () =>
                 await Get(http, new Uri(admin, $"/admin/releases/{edited}")) is { } body
                 && JsonDocument.Parse(body).RootElement.GetProperty("weight").GetDouble() == weight);
             times.Add(edit.Elapsed.TotalMilliseconds);
