@@ -9,9 +9,11 @@ using System.Text.Json;
 //   start  = process launched -> GET /healthz answers on the admin port
 //   reload = router.json rewritten with one release's weight changed (temporary file renamed into place)
 //            -> GET /admin/releases/{that release} shows the new weight
-// Each count runs ROUNDS times (a fresh process each); the table gives medians, and the ratio of each figure to the
-// smallest count's in the same run, since this machine is shared and noisy.
-// Usage: Canary.Bench.Reload --router PATH/Canary.Router.dll [--counts 10,100,1000] [--rounds 3] [--reloads 5] [--out FILE]
+// Each count runs ROUNDS times (a fresh process and folder each); the table gives medians, and ratios measured in the
+// same run, since this machine is shared and noisy: to the smallest count (how it grows), and with --baseline to
+// another build of the router run in the same rounds, alternately (before/after a change).
+// Usage: Canary.Bench.Reload --router PATH/Canary.Router.dll [--baseline PATH/Canary.Router.dll] [--counts 10,100,1000]
+//        [--rounds 3] [--reloads 5] [--out FILE]
 var map = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
@@ -25,31 +27,56 @@ if (!File.Exists(router))
     return 2;
 }
 
+var baseline = map.GetValueOrDefault("baseline") is { } baselinePath ? Path.GetFullPath(baselinePath) : null;
 var counts = map.GetValueOrDefault("counts", "10,100,1000").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
 var rounds = int.Parse(map.GetValueOrDefault("rounds", "3"), CultureInfo.InvariantCulture);
 var reloads = int.Parse(map.GetValueOrDefault("reloads", "5"), CultureInfo.InvariantCulture);
 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-var results = new List<(int Count, double StartMs, double ReloadMs)>();
+string[] routers = baseline is null ? [router] : [baseline, router];
+var results = new List<(string Router, int Count, double StartMs, double ReloadMs)>();
 foreach (var count in counts)
 {
     for (var round = 0; round < rounds; round++)
     {
-        var (start, reload) = await Measure(http, router, count, reloads);
-        results.Add((count, start, reload));
-        Console.Error.WriteLine($"{count} releases, round {round + 1}: start {start:F0} ms, reload {reload:F0} ms (median of {reloads})");
+        // Alternate which build goes first, so neither always meets the machine in the same state.
+        foreach (var which in round % 2 == 0 ? routers : routers.Reverse())
+        {
+            var (start, reload) = await Measure(http, which, count, reloads);
+            results.Add((which, count, start, reload));
+            Console.Error.WriteLine($"{(which == baseline ? "baseline" : "router")}: {count} releases, round {round + 1}: start {start:F0} ms, reload {reload:F0} ms (median of {reloads})");
+        }
     }
 }
 
+double Of(string which, int count, Func<(string Router, int Count, double StartMs, double ReloadMs), double> figure) =>
+    Median(results.Where(r => r.Router == which && r.Count == count).Select(figure));
+
 var table = new StringBuilder();
-table.AppendLine("| releases | start (ms, median) | start / smallest | reload (ms, median) | reload / smallest |");
-table.AppendLine("|---:|---:|---:|---:|---:|");
-var baseStart = Median(results.Where(r => r.Count == counts[0]).Select(r => r.StartMs));
-var baseReload = Median(results.Where(r => r.Count == counts[0]).Select(r => r.ReloadMs));
+if (baseline is null)
+{
+    table.AppendLine("| releases | start (ms, median) | start / smallest | reload (ms, median) | reload / smallest |");
+    table.AppendLine("|---:|---:|---:|---:|---:|");
+}
+else
+{
+    table.AppendLine("| releases | start before (ms) | start after (ms) | after / before | reload before (ms) | reload after (ms) | after / before | after: start / smallest | after: reload / smallest |");
+    table.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+}
+
 foreach (var count in counts)
 {
-    var start = Median(results.Where(r => r.Count == count).Select(r => r.StartMs));
-    var reload = Median(results.Where(r => r.Count == count).Select(r => r.ReloadMs));
-    table.AppendLine(CultureInfo.InvariantCulture, $"| {count} | {start:F0} | {start / baseStart:F2} | {reload:F0} | {reload / baseReload:F2} |");
+    var start = Of(router, count, r => r.StartMs);
+    var reload = Of(router, count, r => r.ReloadMs);
+    var growth = $"{start / Of(router, counts[0], r => r.StartMs):F2} | {reload / Of(router, counts[0], r => r.ReloadMs):F2}";
+    if (baseline is null)
+    {
+        table.AppendLine(CultureInfo.InvariantCulture, $"| {count} | {start:F0} | {start / Of(router, counts[0], r => r.StartMs):F2} | {reload:F0} | {reload / Of(router, counts[0], r => r.ReloadMs):F2} |");
+    }
+    else
+    {
+        var (baseStart, baseReload) = (Of(baseline, count, r => r.StartMs), Of(baseline, count, r => r.ReloadMs));
+        table.AppendLine(CultureInfo.InvariantCulture, $"| {count} | {baseStart:F0} | {start:F0} | {start / baseStart:F2} | {baseReload:F0} | {reload:F0} | {reload / baseReload:F2} | {growth} |");
+    }
 }
 
 Console.Write(table);
@@ -94,7 +121,7 @@ static async Task<(double StartMs, double ReloadMs)> Measure(HttpClient http, st
             File.WriteAllText(temporary, Config(count, publicPort, adminPort, edited, weight));
             var edit = Stopwatch.StartNew();
             File.Move(temporary, config, overwrite: true);
-            await Until(edit, TimeSpan.FromSeconds(60), async () =>
+            await Until(edit, TimeSpan.FromSeconds(180), async () =>
                 await Get(http, new Uri(admin, $"/admin/releases/{edited}")) is { } body
                 && JsonDocument.Parse(body).RootElement.GetProperty("weight").GetDouble() == weight);
             times.Add(edit.Elapsed.TotalMilliseconds);
@@ -130,8 +157,9 @@ static async Task<string?> Get(HttpClient http, Uri uri)
         using var response = await http.GetAsync(uri);
         return response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadAsStringAsync() : null;
     }
-    catch (HttpRequestException)
+    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
     {
+        // Not listening yet, or too busy to answer within the timeout: ask again.
         return null;
     }
 }

@@ -78,28 +78,21 @@ internal sealed class DecisionLog
     /// <summary>Appends that failed since the start (the events are still in memory).</summary>
     public long FailedAppends { get; private set; }
 
-    /// <summary>Records every change of a commit, in order.</summary>
+    /// <summary>Records every change of a commit, in order, with one append to the file (a start adds every release).</summary>
     public void Record(Commit commit)
     {
-        foreach (var added in commit.Added)
-        {
-            Add(added.Name, commit.Cause with { Action = "add", Reason = $"{commit.Cause.Reason}; release added" }, null, EventSide.Of(added), commit.At);
-        }
-
-        foreach (var change in commit.Changed)
-        {
-            Record(change);
-        }
-
-        foreach (var removed in commit.Removed)
-        {
-            Add(removed.Name, commit.Cause with { Action = "remove", Reason = $"{commit.Cause.Reason}; release removed" }, EventSide.Of(removed), null, commit.At);
-        }
+        IEnumerable<(string? Release, ChangeCause Cause, EventSide? Before, EventSide? After)> entries =
+        [
+            .. commit.Added.Select(a => (a.Name, commit.Cause with { Action = "add", Reason = $"{commit.Cause.Reason}; release added" }, (EventSide?)null, (EventSide?)EventSide.Of(a))),
+            .. commit.Changed.Select(c => (c.After.Name, c.Cause, (EventSide?)EventSide.Of(c.Before), (EventSide?)EventSide.Of(c.After))),
+            .. commit.Removed.Select(r => (r.Name, commit.Cause with { Action = "remove", Reason = $"{commit.Cause.Reason}; release removed" }, (EventSide?)EventSide.Of(r), (EventSide?)null)),
+        ];
+        Add(entries, commit.At);
     }
 
-    public void Record(ReleaseChange change) => Add(change.After.Name, change.Cause, EventSide.Of(change.Before), EventSide.Of(change.After), change.At);
+    public void Record(ReleaseChange change) => Add([(change.After.Name, change.Cause, EventSide.Of(change.Before), EventSide.Of(change.After))], change.At);
 
-    public void Record(string? release, ChangeCause cause) => Add(release, cause, null, null, _time.GetUtcNow());
+    public void Record(string? release, ChangeCause cause) => Add([(release, cause, null, null)], _time.GetUtcNow());
 
     /// <summary>The highest revision a release reached in the log; 0 when it has none.</summary>
     public long LastRevision(string release)
@@ -128,13 +121,22 @@ internal sealed class DecisionLog
         }
     }
 
-    private void Add(string? release, ChangeCause cause, EventSide? before, EventSide? after, DateTimeOffset at)
+    private void Add(IEnumerable<(string? Release, ChangeCause Cause, EventSide? Before, EventSide? After)> entries, DateTimeOffset at)
     {
         lock (_gate)
         {
-            var entry = new DecisionEvent(++_sequence, at, release, cause.Actor, cause.Action, cause.Code, cause.Reason, before, after, cause.Figures, cause.Key);
-            Keep(entry);
-            Append(JsonSerializer.Serialize(entry, Json) + "\n");
+            var lines = new System.Text.StringBuilder();
+            foreach (var (release, cause, before, after) in entries)
+            {
+                var entry = new DecisionEvent(++_sequence, at, release, cause.Actor, cause.Action, cause.Code, cause.Reason, before, after, cause.Figures, cause.Key);
+                Keep(entry);
+                lines.Append(JsonSerializer.Serialize(entry, Json)).Append('\n');
+            }
+
+            if (lines.Length > 0)
+            {
+                Append(lines.ToString());
+            }
         }
     }
 
