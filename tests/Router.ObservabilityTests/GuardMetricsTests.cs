@@ -65,18 +65,26 @@ public sealed class GuardMetricsTests
         await using var router = await RouterLauncher.StartAsync(new RouterSetup { Routes = backends.Routes(), Guard = guard });
         using var client = new RouterClient(router);
 
-        // Each canary failure is judged at once: the fifth one crosses MinRequests and rolls the canary back.
+        // Each canary failure wakes the guard loop: a dead canary (judged against MaxErrorRate alone, stable has no
+        // traffic) is judged after a handful of failures; the requests already routed before the rollback is
+        // published (it is persisted first) still fail, then everyone is on stable.
         var versions = new List<string?>();
-        foreach (var user in UserKeys.On("v2", 50, 8, "guard-trip-"))
+        foreach (var user in UserKeys.On("v2", 50, 40, "guard-trip-"))
         {
             versions.Add((await client.GetAsync("/api/items/1", user)).Version);
         }
 
-        Assert.Equal(["v2", "v2", "v2", "v2", "v2", "v1", "v1", "v1"], versions);
-        var scrape = await client.ScrapeWhenCountedAsync(8);
+        var failed = versions.TakeWhile(v => v == "v2").Count();
+        using var admin = new HttpClient { BaseAddress = router.AdminAddress };
+        var events = System.Text.Json.Nodes.JsonNode.Parse(await admin.GetStringAsync(new Uri("/admin/releases/shop/events", UriKind.Relative)))!.AsArray();
+        var rollback = Assert.Single(events, e => e!["actor"]!.GetValue<string>() == "guard")!;
+        Assert.InRange(rollback["figures"]!["canaryRequests"]!.GetValue<double>(), 3, 5);
+        Assert.InRange(failed, 3, 39);
+        Assert.All(versions.Skip(failed), v => Assert.Equal("v1", v));
+        var scrape = await client.ScrapeWhenCountedAsync(40);
         Assert.Equal(1, scrape.Value("canary_rollbacks_total", ("release", "shop"), ("reason", "guard_error_rate")));
         Assert.Equal(0, scrape.Value("canary_weight_percent", ("release", "shop")));
-        Assert.Equal(5, scrape.Value("canary_requests_total", ("release", "shop"), ("route", "api"), ("version", "v2"), ("code", "5xx")));
-        Assert.Equal(3, scrape.Value("canary_requests_total", ("release", "shop"), ("route", "api"), ("version", "v1"), ("code", "2xx")));
+        Assert.Equal(failed, scrape.Value("canary_requests_total", ("release", "shop"), ("route", "api"), ("version", "v2"), ("code", "5xx")));
+        Assert.Equal(40 - failed, scrape.Value("canary_requests_total", ("release", "shop"), ("route", "api"), ("version", "v1"), ("code", "2xx")));
     }
 }

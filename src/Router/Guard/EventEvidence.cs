@@ -2,27 +2,36 @@ namespace Canary.Router.Guard;
 
 /// <summary>
 /// The evidence, over the canary's life so far, that one kind of event (failures, or slow responses) happens to the
-/// canary more than allowed: an absolute test against a rate cap and a comparison with stable, each a mixture
-/// likelihood ratio of <see cref="SequentialTest"/>. Immutable: <see cref="Add"/> returns the evidence after one more
-/// interval of counts, so a verdict is a pure function of what it is given.
+/// canary more than allowed: an absolute test against a rate cap and a comparison with stable, each a mixture of
+/// <see cref="SequentialTest"/>'s likelihood ratios over effect sizes and over when the trouble began
+/// (<see cref="SequentialTest.Restart"/>), so a canary that breaks after an hour of health is caught as quickly as one
+/// broken from the start. Immutable: <see cref="Add"/> returns the evidence after one more interval of counts, so a
+/// verdict is a pure function of what it is given.
 /// </summary>
 internal sealed class EventEvidence
 {
     private readonly double[] _absolute;
     private readonly double[] _compared;
 
-    private EventEvidence(double[] absolute, double[] compared, EventCounts pendingCanary, EventCounts pendingStable, long stableTrials, long stableEvents)
+    private EventEvidence(double[] absolute, double[] compared, double absoluteAge, double comparedAge, EventCounts pendingCanary, EventCounts pendingStable, long stableTrials, long stableEvents)
     {
         _absolute = absolute;
         _compared = compared;
+        AbsoluteAge = absoluteAge;
+        ComparedAge = comparedAge;
         PendingCanary = pendingCanary;
         PendingStable = pendingStable;
         StableTrials = stableTrials;
         StableEvents = stableEvents;
     }
 
-    /// <summary>No evidence yet: every likelihood ratio at 1.</summary>
-    public static EventEvidence None { get; } = new(new double[SequentialTest.Components], new double[SequentialTest.Components], default, default, 0, 0);
+    /// <summary>No evidence yet.</summary>
+    public static EventEvidence None { get; } = new(SequentialTest.Start(), SequentialTest.Start(), 0, 0, default, default, 0, 0);
+
+    /// <summary>The canary's age (seconds into its life) at the last interval each test took in.</summary>
+    public double AbsoluteAge { get; }
+
+    public double ComparedAge { get; }
 
     /// <summary>
     /// Counts not yet in the comparison: the intervals since one version last had traffic. The loop looks every 100 ms
@@ -57,29 +66,34 @@ internal sealed class EventEvidence
     /// <param name="stable">Stable's.</param>
     /// <param name="maxRate">The cap: the canary is not blamed at or below it.</param>
     /// <param name="margin">How far above stable's rate the canary may be.</param>
-    public EventEvidence Add(EventCounts canary, EventCounts stable, double maxRate, double margin)
+    /// <param name="age">Seconds since the canary's life began, at the end of the interval.</param>
+    public EventEvidence Add(EventCounts canary, EventCounts stable, double maxRate, double margin, double age)
     {
         if (canary.Trials == 0 && stable.Trials == 0)
         {
             return this;
         }
 
+        Span<double> interval = stackalloc double[SequentialTest.Components];
         var absolute = (double[])_absolute.Clone();
-        SequentialTest.AddOneSample(absolute, canary.Trials, canary.Events, maxRate);
+        SequentialTest.AddOneSample(interval, canary.Trials, canary.Events, maxRate);
+        SequentialTest.Restart(absolute, interval, AbsoluteAge, age);
 
         var pendingCanary = PendingCanary.Plus(canary);
         var pendingStable = PendingStable.Plus(stable);
         if (pendingCanary.Trials == 0 || pendingStable.Trials == 0)
         {
-            return new EventEvidence(absolute, _compared, pendingCanary, pendingStable, StableTrials, StableEvents);
+            return new EventEvidence(absolute, _compared, age, ComparedAge, pendingCanary, pendingStable, StableTrials, StableEvents);
         }
 
         // Stable's rate from before these intervals only, so the null ratio is fixed before their counts are seen.
         var stableRate = StableTrials == 0 ? 0 : (double)StableEvents / StableTrials;
-        var compared = (double[])_compared.Clone();
-        SequentialTest.AddTwoSample(compared, pendingCanary.Trials, pendingCanary.Events, pendingStable.Trials, pendingStable.Events,
+        interval.Clear();
+        SequentialTest.AddTwoSample(interval, pendingCanary.Trials, pendingCanary.Events, pendingStable.Trials, pendingStable.Events,
             SequentialTest.NullRatio(maxRate, margin, stableRate));
-        return new EventEvidence(absolute, compared, default, default, StableTrials + pendingStable.Trials, StableEvents + pendingStable.Events);
+        var compared = (double[])_compared.Clone();
+        SequentialTest.Restart(compared, interval, ComparedAge, age);
+        return new EventEvidence(absolute, compared, age, age, default, default, StableTrials + pendingStable.Trials, StableEvents + pendingStable.Events);
     }
 }
 

@@ -95,14 +95,14 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         if (!_lives.TryGetValue(release, out var life))
         {
             // First sight since the router started: everything it has counted so far belongs to this life.
-            life = new Life(canary, state.Stable, default, default, GuardEvidence.None,
+            life = new Life(canary, state.Stable, core.Time.GetTimestamp(), default, default, GuardEvidence.None,
                 core.Metrics.GuardErrorRate.WithLabels(release, canary), core.Metrics.GuardErrorRate.WithLabels(release, state.Stable));
         }
 
         if (life.Canary != canary || life.Stable != state.Stable || ended)
         {
             // A new life (another canary, or after a rollback or promotion) starts from what has been counted by now.
-            life = new Life(canary, state.Stable, canaryTotals, stable, GuardEvidence.None,
+            life = new Life(canary, state.Stable, core.Time.GetTimestamp(), canaryTotals, stable, GuardEvidence.None,
                 core.Metrics.GuardErrorRate.WithLabels(release, canary), core.Metrics.GuardErrorRate.WithLabels(release, state.Stable));
         }
         else
@@ -111,7 +111,8 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
             {
                 CanaryTotals = canaryTotals,
                 StableTotals = stable,
-                Evidence = GuardPolicy.Add(options, life.Evidence, canaryTotals.Minus(life.CanaryTotals), stable.Minus(life.StableTotals)),
+                Evidence = GuardPolicy.Add(options, life.Evidence, canaryTotals.Minus(life.CanaryTotals), stable.Minus(life.StableTotals),
+                    core.Time.GetElapsedTime(life.Born).TotalSeconds),
             };
         }
 
@@ -131,7 +132,7 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         if (core.Store.Apply(release, s => ReleaseTransitions.GuardRollback(s, canary), cause) is ({ } change, _))
         {
             // A new attempt at this canary starts with no evidence, not with the failures that ended this one.
-            _lives[release] = life with { Evidence = GuardEvidence.None };
+            _lives[release] = life with { Born = core.Time.GetTimestamp(), Evidence = GuardEvidence.None };
             LogRolledBack(logger, release, canary, change.After.Revision, verdict.Explanation);
         }
     }
@@ -218,8 +219,8 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         return figures;
     }
 
-    /// <summary>One canary's life as the loop follows it: the totals last seen and the evidence so far.</summary>
-    private sealed record Life(string Canary, string Stable, CountSnapshot CanaryTotals, CountSnapshot StableTotals, GuardEvidence Evidence, Gauge.Child CanaryGauge, Gauge.Child StableGauge);
+    /// <summary>One canary's life as the loop follows it: when it began, the totals last seen and the evidence so far.</summary>
+    private sealed record Life(string Canary, string Stable, long Born, CountSnapshot CanaryTotals, CountSnapshot StableTotals, GuardEvidence Evidence, Gauge.Child CanaryGauge, Gauge.Child StableGauge);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Release {Release} advanced to {Weight}% ({Phase})")]
     private static partial void LogAdvanced(ILogger logger, string release, double weight, ReleasePhase phase);

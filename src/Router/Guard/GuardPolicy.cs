@@ -31,10 +31,11 @@ internal static class GuardPolicy
     public static double Needed(GuardOptions options) => 2 / options.FalseRollbackRate;
 
     /// <summary>The evidence after one more interval; <paramref name="canary"/> and <paramref name="stable"/> are that interval's counts.</summary>
-    public static GuardEvidence Add(GuardOptions options, GuardEvidence evidence, CountSnapshot canary, CountSnapshot stable) => new(
+    /// <param name="age">Seconds since the canary's life began, at the end of the interval.</param>
+    public static GuardEvidence Add(GuardOptions options, GuardEvidence evidence, CountSnapshot canary, CountSnapshot stable, double age) => new(
         evidence.Errors.Add(new EventCounts(canary.Requests, canary.Failures), new EventCounts(stable.Requests, stable.Failures),
-            options.MaxErrorRate, options.MaxErrorRateAboveStable),
-        evidence.Slow.Add(new EventCounts(canary.Samples, canary.Slow), new EventCounts(stable.Samples, stable.Slow), SlowShare, 0));
+            options.MaxErrorRate, options.MaxErrorRateAboveStable, age),
+        evidence.Slow.Add(new EventCounts(canary.Samples, canary.Slow), new EventCounts(stable.Samples, stable.Slow), SlowShare, 0, age));
 
     /// <param name="canary">The canary's figures over the last WindowSeconds (traffic, for what is shown and the estimates).</param>
     /// <param name="stable">Stable's figures over the same window.</param>
@@ -53,13 +54,14 @@ internal static class GuardPolicy
         GuardVerdict Verdict(VerdictKind kind, string? reason, string explanation) =>
             new(kind, reason, explanation, canary, stable, errors, slow, needed, compareErrors, detect);
 
-        if (errors >= needed)
+        var breach = Breach(options, evidence, canary, stable);
+        if (breach == GuardVerdict.ErrorRateReason)
         {
             return Verdict(VerdictKind.Breach, GuardVerdict.ErrorRateReason,
                 Format($"canary fails more than allowed ({versus}): {evidenceText}; {figures}"));
         }
 
-        if (slow >= needed)
+        if (breach == GuardVerdict.LatencyReason)
         {
             return Verdict(VerdictKind.Breach, GuardVerdict.LatencyReason,
                 Format($"canary's responses slower than allowed (more than {SlowShare:0.##} of headers later than MaxP99Ms {options.MaxP99Ms} ms, and more than stable's): {evidenceText}; {figures}"));
@@ -75,6 +77,15 @@ internal static class GuardPolicy
         }
 
         return Verdict(VerdictKind.Healthy, null, Format($"no evidence against the canary ({versus}): {evidenceText}; {figures}; {power}"));
+    }
+
+    /// <summary>The rule itself, without the words: the reason a rollback is due, or null.</summary>
+    public static string? Breach(GuardOptions options, GuardEvidence evidence, CountSnapshot canary, CountSnapshot stable)
+    {
+        var needed = Needed(options);
+        return evidence.Errors.Against(Comparable(options, canary.Requests, stable.Requests)) >= needed ? GuardVerdict.ErrorRateReason
+            : evidence.Slow.Against(Comparable(options, canary.Samples, stable.Samples)) >= needed ? GuardVerdict.LatencyReason
+            : null;
     }
 
     /// <summary>

@@ -82,6 +82,42 @@ internal static class SequentialTest
         }
     }
 
+    /// <summary>Half the prior on "the canary was bad from its first request".</summary>
+    public const double FromStartWeight = 0.5;
+
+    /// <summary>The other half spread over when it turned bad: t/(t + this) of it by t seconds (a median of a minute).</summary>
+    public const double StartScaleSeconds = 60;
+
+    /// <summary>The running sums of a new life: only the start-of-life prior.</summary>
+    public static double[] Start()
+    {
+        var logs = new double[Components];
+        logs.AsSpan().Fill(Math.Log(FromStartWeight));
+        return logs;
+    }
+
+    /// <summary>
+    /// One more interval into running sums over start times (Shiryaev-Roberts style, made a supermartingale by the
+    /// prior): each component's sum is its likelihood ratio from each possible start, weighted by the prior on that
+    /// start, so <c>sum' = sum * L + prior mass of starts in (from, to]</c>. A mixture of supermartingales that each
+    /// start at 1 with total weight 1 is one: Ville's bound holds as before, and evidence against a healthy past no
+    /// longer hides a canary that breaks later. Starts inside the interval skip its evidence, which only errs safe.
+    /// </summary>
+    /// <param name="logSums">Each component's log running sum, updated in place.</param>
+    /// <param name="interval">Each component's log likelihood ratio for the interval.</param>
+    /// <param name="from">The canary's age (seconds) when the interval began.</param>
+    /// <param name="to">Its age when the interval ended.</param>
+    public static void Restart(Span<double> logSums, ReadOnlySpan<double> interval, double from, double to)
+    {
+        var mass = (1 - FromStartWeight) * ((to / (to + StartScaleSeconds)) - (from / (from + StartScaleSeconds)));
+        var logMass = mass > 0 ? Math.Log(mass) : double.NegativeInfinity;
+        for (var j = 0; j < logSums.Length; j++)
+        {
+            var carried = logSums[j] + interval[j];
+            logSums[j] = LogAdd(double.IsNaN(carried) ? double.NegativeInfinity : carried, logMass);
+        }
+    }
+
     /// <summary>The log of the equally weighted mixture of the components' likelihood ratios.</summary>
     public static double LogMixture(ReadOnlySpan<double> logs)
     {
@@ -121,6 +157,22 @@ internal static class SequentialTest
 
         var floor = Math.Max(maxRate - margin, stableRate);
         return floor <= 0 ? MaxNullRatio : Math.Min(1 + (margin / floor), MaxNullRatio);
+    }
+
+    private static double LogAdd(double a, double b)
+    {
+        if (double.IsNegativeInfinity(a))
+        {
+            return b;
+        }
+
+        if (double.IsNegativeInfinity(b) || double.IsPositiveInfinity(a))
+        {
+            return a;
+        }
+
+        var max = Math.Max(a, b);
+        return max + Math.Log(Math.Exp(a - max) + Math.Exp(b - max));
     }
 
     /// <summary>Kullback-Leibler divergence of Bernoulli(p) from Bernoulli(q), in nats.</summary>

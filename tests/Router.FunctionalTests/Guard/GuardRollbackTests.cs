@@ -216,4 +216,42 @@ public sealed class GuardRollbackTests(SampleApiPair samples, ITestOutputHelper 
         Assert.Equal(1.0, scrape.Sum("canary_guard_error_rate", ("release", "shop"), ("version", "v2")));
         Assert.Equal(1.0, scrape.Sum("canary_guard_error_rate", ("release", "shop"), ("version", "v1")));
     }
+
+    [Fact]
+    public async Task ErrorRate_IdenticalVersionsWithBaseErrorsForAMinute_NoRollback()
+    {
+        await using var router = await LiveRouter.StartAsync(Release(windowSeconds: 10));
+        await samples.V1.SetFaultsAsync(errorRate: 0.05);
+        await samples.V2.SetFaultsAsync(errorRate: 0.05);
+
+        // The old per-second rule rolled such a canary back within seconds ("2 of 21 in 1s").
+        await using var load = LoadDriver.RandomUsers(router);
+        await Task.Delay(TimeSpan.FromSeconds(60));
+        await load.StopAsync();
+
+        var state = await router.StateAsync();
+        var canaryFailures = load.Count(o => o.Backend == "v2" && o.Status == HttpStatusCode.InternalServerError);
+        output.WriteLine($"identical versions at 5% for 60 s: {load.Outcomes.Count} requests, {canaryFailures} canary failures; {state["guard"]!.Show()}");
+        Assert.True(canaryFailures >= 20, $"too little traffic to mean anything: {canaryFailures} canary failures");
+        Assert.Equal("Progressing", state.Phase());
+        Assert.DoesNotContain((await router.EventsAsync()).Objects(), e => e.Text("actor") == "guard");
+    }
+
+    [Fact]
+    public async Task ErrorRate_CanaryAtSixTimesStablesErrorRate_RolledBack()
+    {
+        await using var router = await LiveRouter.StartAsync(Release(windowSeconds: 10));
+        await samples.V1.SetFaultsAsync(errorRate: 0.05);
+        await samples.V2.SetFaultsAsync(errorRate: 0.3);
+
+        await using var load = LoadDriver.RandomUsers(router);
+        var rolledBack = await Poll.UntilAsync(router.StateAsync, s => s.Phase() == "RolledBack", TimeSpan.FromSeconds(60), "rolled back", s => s.Show());
+        await load.StopAsync();
+
+        var guard = Assert.Single((await router.EventsAsync()).Objects(), e => e.Text("actor") == "guard");
+        output.WriteLine($"canary at 30% against 5%: {guard.Text("reason")}");
+        Assert.Equal("guard_error_rate", guard.Text("code"));
+        Assert.Equal(1, guard.Figure("comparedWithStable"));
+        Assert.Equal(0, rolledBack.Weight());
+    }
 }

@@ -52,6 +52,22 @@ public sealed class GuardMonitorTests
     }
 
     [Fact]
+    public void Record_DeadCanaryWithoutStableTraffic_RolledBackAfterAHandfulOfFailedRequests()
+    {
+        using var rig = GuardRig.Start(Guard(windowSeconds: 600, minRequests: 5));
+        rig.Tick();
+        var failed = 0;
+        while (rig.State.Phase != ReleasePhase.RolledBack && failed < 100)
+        {
+            rig.Time.Advance(TimeSpan.FromMilliseconds(5));
+            rig.Send("v2", 500);
+            failed++;
+        }
+
+        Assert.InRange(failed, 1, 5);
+    }
+
+    [Fact]
     public void Record_FewFailuresWithinMaxErrorRate_NoRollback()
     {
         using var rig = GuardRig.Start(Guard());

@@ -57,7 +57,7 @@ public sealed class GuardPolicyTests
         // Every request here is a latency sample.
         var canary = new CountSnapshot(canaryRequests, canary5xx, canaryRefused, 0, canaryRequests, canarySlow);
         var stable = new CountSnapshot(stableRequests, stable5xx, stableRefused, 0, stableRequests, stableSlow);
-        var evidence = GuardPolicy.Add(Options, GuardEvidence.None, canary, stable);
+        var evidence = GuardPolicy.Add(Options, GuardEvidence.None, canary, stable, age: 10);
 
         var verdict = GuardPolicy.Judge(Options, evidence, canary, stable);
 
@@ -70,7 +70,7 @@ public sealed class GuardPolicyTests
         var canary = new CountSnapshot(100, 25, 0, 0, 100, 0);
         var stable = new CountSnapshot(1000, 0, 0, 0, 1000, 0);
 
-        var verdict = GuardPolicy.Judge(Options, GuardPolicy.Add(Options, GuardEvidence.None, canary, stable), canary, stable);
+        var verdict = GuardPolicy.Judge(Options, GuardPolicy.Add(Options, GuardEvidence.None, canary, stable, age: 10), canary, stable);
 
         Assert.Equal(200, verdict.Needed);
         Assert.True(verdict.ErrorEvidence >= 200);
@@ -105,10 +105,11 @@ public sealed class GuardPolicyTests
         Gen.Select(Gen.Int[20, 3000], Gen.Double[0, 1], Gen.Double[0, 1]).Array[1, 100].Sample(stream =>
         {
             var evidence = GuardEvidence.None;
+            var age = 0.0;
             foreach (var (requests, errorRate, slowRate) in stream)
             {
                 var counts = new CountSnapshot(requests, (long)(requests * errorRate), 0, 0, requests, (long)(requests * slowRate));
-                evidence = GuardPolicy.Add(Options, evidence, counts, counts);
+                evidence = GuardPolicy.Add(Options, evidence, counts, counts, age += 0.1);
                 Assert.NotEqual(VerdictKind.Breach, GuardPolicy.Judge(Options, evidence, counts, counts).Kind);
             }
         }, iter: 1000);

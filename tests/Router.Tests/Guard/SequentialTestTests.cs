@@ -75,6 +75,25 @@ public sealed class SequentialTestTests
         Assert.Equal(double.PositiveInfinity, SequentialTest.LogMixture(logs));
     }
 
+    /// <summary>
+    /// By hand: from sums of 0.5 (the start-of-life prior), an interval with likelihood ratio 4 that ends at 60 s adds
+    /// the prior mass of starts in (0, 60]: 0.5 * 60/120 = 0.25, so 0.5 * 4 + 0.25 = 2.25; a second interval with ratio
+    /// 0.5 ending at 180 s: 2.25 * 0.5 + 0.5 * (180/240 - 60/120) = 1.125 + 0.125 = 1.25.
+    /// </summary>
+    [Fact]
+    public void Restart_TwoIntervals_ByHand()
+    {
+        var sums = SequentialTest.Start();
+        var interval = new double[SequentialTest.Components];
+        interval.AsSpan().Fill(Math.Log(4));
+        SequentialTest.Restart(sums, interval, 0, 60);
+        Assert.All(sums, log => Assert.Equal(2.25, Math.Exp(log), 12));
+
+        interval.AsSpan().Fill(Math.Log(0.5));
+        SequentialTest.Restart(sums, interval, 60, 180);
+        Assert.All(sums, log => Assert.Equal(1.25, Math.Exp(log), 12));
+    }
+
     /// <summary>By hand: 1 + margin / max(maxRate - margin, stable's rate).</summary>
     [Theory]
     [InlineData(0.05, 0.02, 0.0, 5.0 / 3)]
@@ -125,13 +144,14 @@ public sealed class SequentialTestTests
     {
         // One canary failure with no stable traffic yet, then stable's 9 clean requests: together one interval of
         // 1 of 1 canary against 0 of 9 stable, as the table's row (1, 1, 9, 0) at null ratio 5/3.
+        // At age 0 no later start has prior mass yet: the comparison is the from-the-start half of the prior times the ratio.
         var evidence = EventEvidence.None
-            .Add(new EventCounts(1, 1), default, 0.05, 0.02)
-            .Add(default, new EventCounts(9, 0), 0.05, 0.02);
+            .Add(new EventCounts(1, 1), default, 0.05, 0.02, age: 0)
+            .Add(default, new EventCounts(9, 0), 0.05, 0.02, age: 0);
 
         var logs = new double[SequentialTest.Components];
         SequentialTest.AddTwoSample(logs, 1, 1, 9, 0, 5.0 / 3);
-        Assert.Equal(Math.Exp(SequentialTest.LogMixture(logs)), evidence.Compared, 12);
+        Assert.Equal(SequentialTest.FromStartWeight * Math.Exp(SequentialTest.LogMixture(logs)), evidence.Compared, 12);
         Assert.Equal(default, evidence.PendingCanary);
         Assert.Equal(9, evidence.StableTrials);
     }
@@ -143,10 +163,11 @@ public sealed class SequentialTestTests
         Gen.Select(Gen.Int[0, 2000], Gen.Int[0, 100]).Array[1, 300].Select(Gen.Double[0, 0.2], Gen.Double[0, 0.1]).Sample((stream, maxRate, margin) =>
         {
             var evidence = EventEvidence.None;
+            var age = 0.0;
             foreach (var (trials, failures) in stream)
             {
                 var events = Math.Min(trials, failures);
-                evidence = evidence.Add(new EventCounts(trials, events), new EventCounts(trials, events), maxRate, margin);
+                evidence = evidence.Add(new EventCounts(trials, events), new EventCounts(trials, events), maxRate, margin, age += 1);
                 Assert.True(evidence.Against(compareWithStable: true) <= 1 + 1e-9);
             }
         }, iter: 2000);
