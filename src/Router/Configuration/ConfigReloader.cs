@@ -50,6 +50,7 @@ internal sealed partial class ConfigReloader(
                 new ChangeCause(Actor.Reload, "reload", "config", $"{Path.GetFileName(core.ConfigPath)} changed"));
             core.Options = next with { PublicUrls = current.PublicUrls, AdminUrls = current.AdminUrls, StateFile = current.StateFile, Cookie = current.Cookie, Authentication = current.Authentication };
             core.Table.Load(next, core.Store);
+            core.Experiments.Load(next, core.Store.All(), restore: false);
             core.Metrics.Publish(core.Store.All());
             LogApplied(logger, core.ConfigPath);
             return true;

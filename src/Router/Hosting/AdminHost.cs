@@ -1,4 +1,5 @@
 using Canary.Router.Admin;
+using Canary.Router.Experiments;
 using Canary.Router.Guard;
 using Canary.Router.Routing;
 using Prometheus;
@@ -33,6 +34,7 @@ internal static class AdminHost
         app.MapOpenApi("/admin/{documentName}.json");
         app.MapDashboard();
         app.MapReleaseEndpoints().MapFiguresEndpoints().MapStrategyEndpoints();
+        app.MapExperimentEndpoints();
         return app;
     }
 }

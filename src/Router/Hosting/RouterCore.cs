@@ -1,4 +1,5 @@
 using Canary.Router.Configuration;
+using Canary.Router.Experiments;
 using Canary.Router.Guard;
 using Canary.Router.Metrics;
 using Canary.Router.Routing;
@@ -27,11 +28,15 @@ internal sealed class RouterCore : IDisposable
         Table.Load(options, Store);
         Anonymous = new AnonymousUsers(new AnonymousId(CookieKey.Load(stateFile)), options.Cookie);
         Metrics.Publish(Store.All());
+        Experiments = new ExperimentBook(stateFile + ".experiments.json", Events, time);
+        Experiments.Load(options, Store.All(), restore: true);
+        ExperimentMetrics.Attach(Metrics, Experiments);
 
         // Persistence first: if the state cannot be written, the change fails before anything else sees it.
         Store.Changed += (_, all) => StateFile.Write(all);
         Store.Changed += (change, _) => Events.Record(change);
         Store.Changed += (change, _) => Metrics.OnChange(change);
+        Store.Changed += (change, _) => Experiments.OnChange(change);
     }
 
     /// <summary>The running configuration; replaced whole by a successful reload.</summary>
@@ -62,6 +67,9 @@ internal sealed class RouterCore : IDisposable
     public RoutingTable Table { get; }
 
     public AnonymousUsers Anonymous { get; }
+
+    /// <summary>Every release's A/B experiment: goals, counts, persistence.</summary>
+    public ExperimentBook Experiments { get; }
 
     public void Dispose() => Metrics.Dispose();
 

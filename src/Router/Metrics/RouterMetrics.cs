@@ -40,6 +40,10 @@ internal sealed class RouterMetrics : IDisposable
         GuardErrorRate = factory.CreateGauge("canary_guard_error_rate", "Error rate (5xx and transport errors) over the guard's window, by release and version.",
             new GaugeConfiguration { LabelNames = ["release", "version"] });
         ReloadFailures = factory.CreateCounter("canary_config_reload_failures_total", "router.json changes that were refused; the running configuration stayed.");
+        GoalConversions = factory.CreateCounter("canary_goal_conversions_total", "Users who reached each goal in the running experiment (HyperLogLog estimate; starts again at 0 with each experiment).",
+            new CounterConfiguration { LabelNames = ["release", "version", "goal"] });
+        ExperimentUsers = factory.CreateGauge("canary_experiment_users", "Users exposed to each version in the running experiment (HyperLogLog estimate).",
+            new GaugeConfiguration { LabelNames = ["release", "version"] });
 
         OtelRequests = _meter.CreateCounter<long>("canary.requests", "{request}", "Requests proxied, by release, route, version and status class.");
         OtelDuration = _meter.CreateHistogram<double>("canary.request.duration", "s", "Request duration through the router, by release, route and version.",
@@ -59,6 +63,10 @@ internal sealed class RouterMetrics : IDisposable
     public Gauge GuardErrorRate { get; }
 
     public Counter ReloadFailures { get; }
+
+    public Counter GoalConversions { get; }
+
+    public Gauge ExperimentUsers { get; }
 
     public Counter<long> OtelRequests { get; }
 
