@@ -48,9 +48,9 @@ internal sealed class ExperimentBook
     /// The request path: counts the user as exposed to their version and returns what the response needs to count
     /// request goals. Only users assigned by weight (<see cref="CohortDecision.Bucket"/> set) take part.
     /// </summary>
-    public ExperimentVisit Visit(RouteBinding binding, ReleaseState state, CohortDecision decision, ReadOnlySpan<char> userKey)
+    public ExperimentVisit Visit(string releaseName, string routeName, ReleaseState state, CohortDecision decision, ReadOnlySpan<char> userKey)
     {
-        if (decision.Bucket < 0 || Find(binding.ReleaseName) is not { Current: { } run } release || !run.Key.Matches(state)
+        if (decision.Bucket < 0 || Find(releaseName) is not { Current: { } run } release || !run.Key.Matches(state)
             || run.Arm(decision.Version) is not { } arm)
         {
             return default;
@@ -58,7 +58,7 @@ internal sealed class ExperimentBook
 
         var user = UserHash.Of(userKey);
         arm.Expose(user);
-        return new ExperimentVisit(arm, release.GoalsOf(binding.RouteName)!, user);
+        return new ExperimentVisit(arm, release.GoalsOf(routeName)!, user);
     }
 
     /// <summary>Start-up and reloads: every release's goals from router.json, experiments restored from the file or started.</summary>

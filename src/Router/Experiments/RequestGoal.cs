@@ -40,6 +40,9 @@ internal sealed class RequestGoal(int index, GoalOptions goal)
 /// </summary>
 internal readonly struct ExperimentVisit(ExperimentArm arm, RequestGoal[] goals, ulong user)
 {
+    /// <summary>Whether the request counts in an experiment (its user was assigned by weight while one runs).</summary>
+    public bool InExperiment => arm is not null;
+
     /// <summary>Counts the request goals the finished request reached.</summary>
     public void Record(HttpRequest request, StatusClass status)
     {

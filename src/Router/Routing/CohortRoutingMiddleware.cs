@@ -38,7 +38,7 @@ internal sealed class CohortRoutingMiddleware(
             // so the weight can move later without moving anyone who should stay.
             var key = state.Canary is not null ? KeyOf(context, state) : default;
             decision = CohortDecider.ByWeight(state, key);
-            visit = core.Experiments.Visit(binding, state, decision, key);
+            visit = core.Experiments.Visit(binding.ReleaseName, binding.RouteName, state, decision, key);
         }
 
         // Validation makes every release version a version of every route.
