@@ -46,7 +46,7 @@ public class ExperimentBenchmarks
             ],
         };
         _state = ReleaseState.FromOptions(release);
-        _book = new ExperimentBook(Path.Combine(_folder, "experiments.json"), new DecisionLog(Path.Combine(_folder, "events.jsonl"), TimeProvider.System), TimeProvider.System);
+        _book = new ExperimentBook(Path.Combine(_folder, "experiments.json"), TimeProvider.System);
         _book.Load(new RouterOptions { Releases = [release] }, [_state], restore: false);
 
         _products = new DefaultHttpContext();

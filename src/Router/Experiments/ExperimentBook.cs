@@ -1,4 +1,3 @@
-using System.Globalization;
 using Canary.Router.Configuration;
 using Canary.Router.Routing;
 using Canary.Router.State;
@@ -14,14 +13,12 @@ namespace Canary.Router.Experiments;
 internal sealed class ExperimentBook
 {
     private readonly Lock _gate = new();
-    private readonly DecisionLog _events;
     private readonly TimeProvider _time;
     private ReleaseExperiment[] _releases = [];
 
-    public ExperimentBook(string path, DecisionLog events, TimeProvider time)
+    public ExperimentBook(string path, TimeProvider time)
     {
         File = new ExperimentFile(path);
-        _events = events;
         _time = time;
     }
 
@@ -81,15 +78,21 @@ internal sealed class ExperimentBook
                 var entryOf = old is null
                     ? new ReleaseExperiment(release.Name, release.Goals, null, null, ReleaseExperiment.Compile(release))
                     : old with { Goals = release.Goals, Current = old.Current?.WithGoals(release.Goals), Routes = ReleaseExperiment.Compile(release) };
-                next.Add(state is null ? entryOf : Move(entryOf, state, Actor.Reload));
+                // An experiment that starts with the router (or with a release a reload adds) starts with no change to
+                // log it on; its start time is in the report.
+                next.Add(state is null ? entryOf : Move(entryOf, state, null));
             }
 
             Volatile.Write(ref _releases, [.. next]);
         }
     }
 
-    /// <summary>A release changed: end and start experiments as its split says.</summary>
-    public void OnChange(ReleaseChange change)
+    /// <summary>
+    /// A release changed: ends and starts experiments as its split says, and returns the change with the ended
+    /// experiment's final figures and the new one's split added to its figures, so the decision log's entry for the
+    /// change records both (<c>experiment.end.*</c>, <c>experiment.start.*</c>) without entries of its own.
+    /// </summary>
+    public ReleaseChange OnChange(ReleaseChange change)
     {
         lock (_gate)
         {
@@ -97,24 +100,33 @@ internal sealed class ExperimentBook
             var index = Array.FindIndex(releases, e => e.Release == change.After.Name);
             if (index < 0)
             {
-                return;
+                return change;
             }
 
-            var moved = Move(releases[index], change.After, change.Cause.Actor);
-            if (!ReferenceEquals(moved, releases[index]))
+            var figures = new Dictionary<string, double>();
+            var moved = Move(releases[index], change.After, figures);
+            if (ReferenceEquals(moved, releases[index]))
             {
-                var copy = (ReleaseExperiment[])releases.Clone();
-                copy[index] = moved;
-                Volatile.Write(ref _releases, copy);
-                Changes.Raise();
+                return change;
             }
+
+            var copy = (ReleaseExperiment[])releases.Clone();
+            copy[index] = moved;
+            Volatile.Write(ref _releases, copy);
+            Changes.Raise();
+            foreach (var (name, value) in change.Cause.Figures ?? new Dictionary<string, double>())
+            {
+                figures[name] = value;
+            }
+
+            return change with { Cause = change.Cause with { Figures = figures } };
         }
     }
 
     /// <summary>The counts of every experiment, for the file.</summary>
     public IReadOnlyList<ReleaseExperiment> Snapshot() => Volatile.Read(ref _releases);
 
-    private ReleaseExperiment Move(ReleaseExperiment entry, ReleaseState state, Actor actor)
+    private ReleaseExperiment Move(ReleaseExperiment entry, ReleaseState state, Dictionary<string, double>? figures)
     {
         var key = ExperimentKey.Of(state);
         if (entry.Current is { } current && key == current.Key)
@@ -127,14 +139,17 @@ internal sealed class ExperimentBook
         if (entry.Current is { } finished)
         {
             ended = new EndedRun(finished, now);
-            Record(entry.Release, actor, "experiment-end", ExperimentReport.Of(finished.Snapshot(entry.Release, now)));
+            if (figures is not null)
+            {
+                AddFinalFigures(figures, ExperimentReport.Of(finished.Snapshot(entry.Release, now)));
+            }
         }
 
         ExperimentRun? started = null;
         if (key is { } newKey)
         {
             started = ExperimentRun.Start(newKey, now, entry.Goals, Changes);
-            Record(entry.Release, actor, "experiment-start", ExperimentReport.Of(started.Snapshot(entry.Release, null)));
+            figures?.Add("experiment.start.weight", newKey.CanaryBuckets / 100.0);
         }
 
         return entry with { Current = started, Previous = ended };
@@ -144,33 +159,29 @@ internal sealed class ExperimentBook
         new(release, [], saved.Current is { } c ? ExperimentFile.ToRun(c, Changes) : null,
             saved.Previous is { } p && p.Ended is { } at ? new EndedRun(ExperimentFile.ToRun(p, Changes), at) : null, []);
 
-    /// <summary>The decision log's entry: the split and, at the end, each goal's final figures.</summary>
-    private void Record(string release, Actor actor, string action, ExperimentReport report)
+    /// <summary>An ended experiment's final figures: users per version, each goal's converted users (or mean) and lift, the SRM p-value.</summary>
+    private static void AddFinalFigures(Dictionary<string, double> figures, ExperimentReport report)
     {
-        var figures = new Dictionary<string, double>
+        const string prefix = "experiment.end.";
+        figures[prefix + "weight"] = report.Weight ?? 0;
+        foreach (var version in report.Versions)
         {
-            ["weight"] = report.Weight ?? 0,
-            [$"users.{report.Stable}"] = report.Versions[0].Users,
-            [$"users.{report.Canary}"] = report.Versions[1].Users,
-        };
+            figures[$"{prefix}users.{version.Version}"] = version.Users;
+        }
+
         if (report.SampleRatio is { } srm)
         {
-            figures["srm.p"] = srm.PValue;
+            figures[prefix + "srm.p"] = srm.PValue;
         }
 
         foreach (var goal in report.Goals)
         {
-            figures[$"{goal.Goal}.{report.Stable}"] = goal.Numeric ? goal.Stable.Mean ?? 0 : goal.Stable.Converted;
-            figures[$"{goal.Goal}.{report.Canary}"] = goal.Numeric ? goal.Canary.Mean ?? 0 : goal.Canary.Converted;
+            figures[$"{prefix}{goal.Goal}.{report.Stable}"] = goal.Numeric ? goal.Stable.Mean ?? 0 : goal.Stable.Converted;
+            figures[$"{prefix}{goal.Goal}.{report.Canary}"] = goal.Numeric ? goal.Canary.Mean ?? 0 : goal.Canary.Converted;
             if (goal.Lift is { } lift)
             {
-                figures[$"{goal.Goal}.lift"] = lift;
+                figures[$"{prefix}{goal.Goal}.lift"] = lift;
             }
         }
-
-        var reason = action == "experiment-start"
-            ? $"experiment started: {report.Stable} against {report.Canary} at {report.Weight?.ToString(CultureInfo.InvariantCulture)}%"
-            : $"experiment ended: {report.Summary}";
-        _events.Record(release, new ChangeCause(actor, action, action, reason, figures));
     }
 }

@@ -28,15 +28,14 @@ internal sealed class RouterCore : IDisposable
         Table.Load(options, Store);
         Anonymous = new AnonymousUsers(new AnonymousId(CookieKey.Load(stateFile)), options.Cookie);
         Metrics.Publish(Store.All());
-        Experiments = new ExperimentBook(stateFile + ".experiments.json", Events, time);
+        Experiments = new ExperimentBook(stateFile + ".experiments.json", time);
         Experiments.Load(options, Store.All(), restore: true);
         ExperimentMetrics.Attach(Metrics, Experiments);
 
         // Persistence first: if the state cannot be written, the change fails before anything else sees it.
         Store.Changed += (_, all) => StateFile.Write(all);
-        Store.Changed += (change, _) => Events.Record(change);
+        Store.Changed += (change, _) => Events.Record(Experiments.OnChange(change));
         Store.Changed += (change, _) => Metrics.OnChange(change);
-        Store.Changed += (change, _) => Experiments.OnChange(change);
     }
 
     /// <summary>The running configuration; replaced whole by a successful reload.</summary>

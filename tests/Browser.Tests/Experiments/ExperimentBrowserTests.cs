@@ -46,6 +46,16 @@ public sealed class ExperimentBrowserTests(SampleFleet fleet) : IClassFixture<Sa
         var rated = version == "v2" ? feedback.Canary : feedback.Stable;
         Assert.Equal(1, rated.Values);
         Assert.Equal(4.0, rated.Mean);
+
+        // The dashboard shows the same per goal (no admin key configured: reads are open on loopback).
+        var dashboard = await context.NewPageAsync();
+        await dashboard.GotoAsync(router.AdminAddress.ToString());
+        var row = dashboard.GetByTestId("goal-orders");
+        await Expect(row).ToContainTextAsync(version == "v2" ? "0.0% (0/0)" : "100.0% (1/1)");
+        await Expect(row.GetByTestId("verdict")).ToContainTextAsync("not yet: 100 users per version");
+        await Expect(dashboard.GetByTestId("goal-feedback")).ToContainTextAsync("4.00 (1)");
+        await Expect(dashboard.GetByTestId("srm")).ToContainTextAsync("split check ok");
+        await Screenshots.TakeAsync(dashboard, $"experiment-dashboard-{version}");
     }
 
     private static JsonArray Goals() =>

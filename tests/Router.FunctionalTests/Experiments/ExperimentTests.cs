@@ -175,7 +175,7 @@ public sealed class ExperimentTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task NewWeight_StartsNewExperimentAndLogsTheEndWithFigures()
+    public async Task NewWeight_StartsNewExperiment_ChangeEventCarriesFinalFigures()
     {
         var user = Cohorts.FirstUserOn("v2", Weight);
         Assert.Equal(HttpStatusCode.OK, await SendAsync(HttpMethod.Post, "/api/orders", user));
@@ -186,12 +186,15 @@ public sealed class ExperimentTests : IAsyncLifetime
         var report = await ExperimentAsync();
         Assert.Equal(30, (double)report["weight"]!);
         Assert.Equal(0, Users(report, "v2"));
+        // The operator's change is the one entry: it carries the ended experiment's final figures and the new split.
         var events = await _rig.EventsAsync();
-        var ended = events.Last(e => (string)e!["action"]! == "experiment-end")!;
-        Assert.Equal(1, (double)ended["figures"]!["orders.v2"]!);
-        Assert.Equal(1, (double)ended["figures"]!["users.v2"]!);
-        Assert.Equal("operator", (string)ended["actor"]!);
-        Assert.Equal("experiment-start", (string)events.Last()!["action"]!);
+        var entry = events.Last()!;
+        Assert.Equal("operator", (string)entry["actor"]!);
+        Assert.Equal("weight", (string)entry["action"]!);
+        Assert.Equal(1, (double)entry["figures"]!["experiment.end.orders.v2"]!);
+        Assert.Equal(1, (double)entry["figures"]!["experiment.end.users.v2"]!);
+        Assert.Equal(50, (double)entry["figures"]!["experiment.end.weight"]!);
+        Assert.Equal(30, (double)entry["figures"]!["experiment.start.weight"]!);
     }
 
     [Fact]
