@@ -51,12 +51,14 @@ Canary is running.
   Admin dashboard:                          http://127.0.0.1:8081
   Admin API:                                http://127.0.0.1:8081/admin/releases
   Prometheus metrics:                       http://127.0.0.1:8081/metrics
+  A/B experiment (goals in router.json):    http://127.0.0.1:8081/admin/releases/shop/experiment
   Admin key (CANARY_ADMIN_KEY):             $CANARY_ADMIN_KEY
 
 Try:
   curl -s -H 'X-User-Id: alice' http://127.0.0.1:8080/api/version
   curl -s -X PUT -H "Authorization: Bearer $CANARY_ADMIN_KEY" -H 'Content-Type: application/json' \\
        -d '{"weight": 50}' http://127.0.0.1:8081/admin/releases/shop/weight
+  curl -s -H "Authorization: Bearer $CANARY_ADMIN_KEY" http://127.0.0.1:8081/admin/releases/shop/experiment
 
 Press Ctrl-C to stop everything.
 INFO

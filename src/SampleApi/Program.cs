@@ -23,5 +23,6 @@ app.MapFaultEndpoints();
 var api = app.MapGroup("/api");
 api.MapVersionEndpoints();
 api.MapProductEndpoints();
+api.MapOrderEndpoints();
 
 app.Run();

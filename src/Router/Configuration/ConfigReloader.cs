@@ -69,6 +69,7 @@ internal sealed partial class ConfigReloader(
                 proxyConfig.Update(yarpRoutes, clusters);
             }
 
+            core.Experiments.Load(running, core.Store.All(), restore: false);
             previousRoutes.UnpublishGone(routes);
             _lastSeen = seen;
             LogApplied(logger, core.ConfigPath);

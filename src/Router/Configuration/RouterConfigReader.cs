@@ -192,9 +192,11 @@ internal static class RouterConfigReader
             }
         }
 
+        var goals = Experiments.GoalReader.Read(release, problems);
         return new ReleaseOptions
         {
             Name = name,
+            Goals = goals,
             Stable = release.String("Stable") ?? "",
             Canary = release.String("Canary"),
             Weight = release.Number("Weight", steps.Count > 0 ? steps[0].Weight : 0),

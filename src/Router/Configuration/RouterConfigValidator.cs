@@ -99,6 +99,7 @@ internal static partial class RouterConfigValidator
         }
 
         CheckGuard(release.Guard, $"{path}.Guard", problems);
+        Experiments.GoalValidator.Validate(release, path, problems);
         foreach (var route in release.Routes)
         {
             CheckRoute(route, $"{path}.Routes.{route.Name}", routeKeys, problems);
@@ -190,6 +191,10 @@ internal static partial class RouterConfigValidator
         if (!route.Path.StartsWith('/'))
         {
             problems.Add(new ConfigProblem($"{path}.Path", Quote(route.Path), "must start with '/'"));
+        }
+        else if (route.Path.StartsWith(Experiments.RouterPaths.Prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add(new ConfigProblem($"{path}.Path", Quote(route.Path), $"must not start with {Experiments.RouterPaths.Prefix}: the router answers those paths itself"));
         }
 
         var key = route.Path + " " + string.Join(',', route.Hosts.Order(StringComparer.OrdinalIgnoreCase));

@@ -80,6 +80,9 @@ internal sealed record ReleaseOptions
 
     public IReadOnlyList<RouteOptions> Routes { get; init; } = [];
 
+    /// <summary>The experiment's goals (request and beacon goals), compared between Stable and Canary.</summary>
+    public IReadOnlyList<Experiments.GoalOptions> Goals { get; init; } = [];
+
     /// <summary>Every version any route of the release can serve.</summary>
     public IEnumerable<string> Versions => Routes.SelectMany(r => r.Versions.Keys).Distinct(StringComparer.Ordinal);
 }

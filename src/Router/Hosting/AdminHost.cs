@@ -1,4 +1,5 @@
 using Canary.Router.Admin;
+using Canary.Router.Experiments;
 using Canary.Router.Guard;
 using Canary.Router.Routing;
 using Microsoft.AspNetCore.Diagnostics;
@@ -59,6 +60,7 @@ internal static class AdminHost
         app.MapGroup("/admin").AddEndpointFilter<AdminAuthFilter>().MapOpenApi("/{documentName}.json");
         app.MapDashboard();
         app.MapReleaseEndpoints().MapFiguresEndpoints().MapStrategyEndpoints();
+        app.MapExperimentEndpoints();
         return app;
     }
 }

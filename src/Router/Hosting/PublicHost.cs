@@ -1,5 +1,6 @@
 using System.Text;
 using Canary.Router.Configuration;
+using Canary.Router.Experiments;
 using Canary.Router.Guard;
 using Canary.Router.Metrics;
 using Canary.Router.Routing;
@@ -24,6 +25,7 @@ internal static class PublicHost
         builder.Services.AddSingleton<ConfigReloader>();
         builder.Services.AddHostedService<ConfigWatcher>();
         builder.Services.AddHostedService<State.StateFlusher>();
+        builder.Services.AddHostedService<Experiments.ExperimentFlusher>();
         Telemetry.Add(builder.Services, hostOptions);
         var (routes, clusters) = YarpConfigBuilder.Build(core.Options);
         builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters)
@@ -67,6 +69,7 @@ internal static class PublicHost
             app.UseAuthentication();
         }
 
+        app.MapGoalBeacons();
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<CohortRoutingMiddleware>();

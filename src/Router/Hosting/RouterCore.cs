@@ -1,4 +1,5 @@
 using Canary.Router.Configuration;
+using Canary.Router.Experiments;
 using Canary.Router.Metrics;
 using Canary.Router.Routing;
 using Canary.Router.State;
@@ -34,7 +35,8 @@ internal sealed class RouterCore : IDisposable
         var floor = persisted is null ? Events.MaxRevision() : 0;
         Store = new ReleaseStore(options, (snapshot, gone) => StateFile.Write(snapshot.Releases, gone), time, retired,
             name => Math.Max(floor, Events.LastRevision(name)));
-        Store.Committed += Events.Record;
+        Experiments = new ExperimentBook(stateFile + ".experiments.json", time);
+        Store.Committed += commit => Events.Record(Experiments.OnCommit(commit));
         Store.Committed += Metrics.OnCommit;
         Store.WriteFailed += _ => Metrics.StateWriteFailures.Inc();
         Store.Faulted += _ => Metrics.Faults.WithLabels("state").Inc();
@@ -47,6 +49,8 @@ internal sealed class RouterCore : IDisposable
             .ToDictionary(s => s.Name, StringComparer.Ordinal);
         Store.Replace(options, RoutingTable.Build(options, Metrics, Counters, RoutingTable.Empty), ReleaseReconciler.Reconcile,
             new ChangeCause(Actor.Reload, "start", "config", $"{Path.GetFileName(ConfigPath)} read at start"), restored.GetValueOrDefault);
+        Experiments.Load(options, Store.All(), restore: true);
+        ExperimentMetrics.Attach(Metrics, Experiments);
         Anonymous = new AnonymousUsers(new AnonymousId(CookieKey.Load(stateFile, time, out var keyWarning)), options.Cookie);
         if (keyWarning is not null)
         {
@@ -84,6 +88,9 @@ internal sealed class RouterCore : IDisposable
     public FailureSignal Signal { get; } = new();
 
     public AnonymousUsers Anonymous { get; }
+
+    /// <summary>Every release's A/B experiment: goals, counts, persistence.</summary>
+    public ExperimentBook Experiments { get; }
 
     public void Dispose()
     {

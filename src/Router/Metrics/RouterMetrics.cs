@@ -43,6 +43,10 @@ internal sealed class RouterMetrics : IDisposable
         StateWriteFailures = factory.CreateCounter("canary_state_write_failures_total", "Writes of the state file that failed (an operator change refused, or a guard rollback or reload written later).");
         Faults = factory.CreateCounter("canary_faults_total", "Unexpected errors the router caught and survived, by component (reload, guard, state).",
             new CounterConfiguration { LabelNames = ["component"] });
+        GoalConversions = factory.CreateCounter("canary_goal_conversions_total", "Users who reached each goal in the running experiment (HyperLogLog estimate; starts again at 0 with each experiment).",
+            new CounterConfiguration { LabelNames = ["release", "version", "goal"] });
+        ExperimentUsers = factory.CreateGauge("canary_experiment_users", "Users exposed to each version in the running experiment (HyperLogLog estimate).",
+            new GaugeConfiguration { LabelNames = ["release", "version"] });
 
         OtelRequests = _meter.CreateCounter<long>("canary.requests", "{request}", "Requests proxied, by release, route, version and status class.");
         OtelDuration = _meter.CreateHistogram<double>("canary.request.duration", "s", "Request duration through the router, by release, route and version.",
@@ -66,6 +70,10 @@ internal sealed class RouterMetrics : IDisposable
     public Counter StateWriteFailures { get; }
 
     public Counter Faults { get; }
+
+    public Counter GoalConversions { get; }
+
+    public Gauge ExperimentUsers { get; }
 
     public Counter<long> OtelRequests { get; }
 

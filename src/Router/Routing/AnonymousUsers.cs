@@ -15,14 +15,10 @@ internal sealed class AnonymousUsers(AnonymousId ids, AnonymousCookieOptions opt
     /// <summary>The user's anonymous id, from a valid cookie or, failing that, a new one set on the response.</summary>
     public ReadOnlySpan<char> Resolve(HttpContext context)
     {
-        var cookie = context.Request.Cookies[options.Name];
-        if (cookie is not null)
+        var id = Verified(context);
+        if (!id.IsEmpty)
         {
-            var id = ids.Verify(cookie);
-            if (!id.IsEmpty)
-            {
-                return id;
-            }
+            return id;
         }
 
         // Several routes of one page may race here on a first visit; the same request never asks twice.
@@ -38,4 +34,8 @@ internal sealed class AnonymousUsers(AnonymousId ids, AnonymousCookieOptions opt
         });
         return AnonymousId.IdOf(created);
     }
+
+    /// <summary>The id of a valid cookie on the request; empty when there is none or it was tampered with.</summary>
+    public ReadOnlySpan<char> Verified(HttpContext context) =>
+        context.Request.Cookies[options.Name] is { } cookie ? ids.Verify(cookie) : default;
 }

@@ -34,12 +34,14 @@ internal sealed class CohortRoutingMiddleware(
         }
 
         var state = snapshot.StateOf(binding);
+        Experiments.ExperimentVisit visit = default;
         if (!CohortDecider.TryMatchSegment(state, context, out var decision))
         {
             // Every user of a release with a canary gets a key (an anonymous cookie at worst), even at 0% or 100%,
             // so the weight can move later without moving anyone who should stay.
             var key = state.Canary is not null ? KeyOf(context, state) : default;
             decision = CohortDecider.ByWeight(state, key);
+            visit = core.Experiments.Visit(binding.ReleaseName, binding.RouteName, state, decision, key);
         }
 
         // Validation makes every release version a version of every route, and a snapshot's states and bindings come
@@ -60,16 +62,18 @@ internal sealed class CohortRoutingMiddleware(
 
         ExcludeDraining(context, binding, state);
         context.Response.Headers[CanaryHeaders.Version] = target.HeaderValue;
-        return snapshot.Options.RecordRequests ? ForwardAsync(context, binding, route, state, target) : next(context);
+        return snapshot.Options.RecordRequests ? ForwardAsync(context, binding, route, state, target, visit) : next(context);
     }
 
     // The first attempt is inlined here rather than awaited through AttemptAsync: one state machine per request,
     // not two (an allocation on every request; bench/results).
-    private async Task ForwardAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target)
+    private async Task ForwardAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target, Experiments.ExperimentVisit visit)
     {
         var started = recorder.Start(context);
         await next(context);
-        if (recorder.Record(context, target, state, started) == StatusClass.Error && NothingWasSent(context))
+        var status = recorder.Record(context, target, state, started);
+        visit.Record(context.Request, status);
+        if (status == StatusClass.Error && NothingWasSent(context))
         {
             await RecoverAsync(context, binding, route, state, target);
         }

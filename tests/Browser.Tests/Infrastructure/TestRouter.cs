@@ -32,13 +32,14 @@ internal sealed class TestRouter : IAsyncDisposable
 
     public Uri AdminAddress => Host.AdminAddress;
 
-    public static async Task<TestRouter> StartAsync(double weight, IReadOnlyList<RouteSpec> routes, RouterHostOptions? options = null)
+    /// <param name="goals">The release's experiment goals (router.json "Goals"), when the test needs them.</param>
+    public static async Task<TestRouter> StartAsync(double weight, IReadOnlyList<RouteSpec> routes, RouterHostOptions? options = null, JsonArray? goals = null)
     {
         var folder = Directory.CreateTempSubdirectory("canary-browser-").FullName;
         try
         {
             var config = Path.Combine(folder, "router.json");
-            await File.WriteAllTextAsync(config, Config(weight, routes));
+            await File.WriteAllTextAsync(config, Config(weight, routes, goals));
             return new TestRouter(folder, await RouterHost.StartAsync(config, options));
         }
         catch
@@ -72,7 +73,7 @@ internal sealed class TestRouter : IAsyncDisposable
         TempFolder.DeleteQuietly(Folder);
     }
 
-    private static string Config(double weight, IReadOnlyList<RouteSpec> routes)
+    private static string Config(double weight, IReadOnlyList<RouteSpec> routes, JsonArray? goals)
     {
         var routeObjects = new JsonObject();
         foreach (var route in routes)
@@ -84,7 +85,7 @@ internal sealed class TestRouter : IAsyncDisposable
             };
         }
 
-        return new JsonObject
+        var config = new JsonObject
         {
             ["Router"] = new JsonObject
             {
@@ -110,6 +111,12 @@ internal sealed class TestRouter : IAsyncDisposable
                     },
                 },
             },
-        }.ToJsonString();
+        };
+        if (goals is not null)
+        {
+            config["Router"]!["Releases"]![Release]!["Goals"] = goals;
+        }
+
+        return config.ToJsonString();
     }
 }

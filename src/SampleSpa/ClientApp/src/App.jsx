@@ -22,10 +22,55 @@ async function getJson(url, signal) {
   return response.json();
 }
 
+async function postJson(url, body) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    throw new Error(`${url} answered HTTP ${response.status}`);
+  }
+  return response;
+}
+
+// The experiment's two goals (router.json "Goals"): an order is a request goal the router sees on POST /api/orders;
+// the rating is a beacon goal the router answers itself on /canary/goals/feedback.
+function FeedbackWidget() {
+  const [sent, setSent] = useState(null);
+  const [error, setError] = useState(null);
+  const rate = (score) =>
+    postJson('/canary/goals/feedback', { value: score }).then(() => setSent(score), (e) => setError(e.message));
+  return (
+    <section className="feedback" data-testid="feedback">
+      {sent === null ? (
+        <>
+          <span>How do you like the shop?</span>
+          {[1, 2, 3, 4, 5].map((score) => (
+            <button key={score} type="button" data-testid={`feedback-${score}`} onClick={() => rate(score)}>
+              {score}
+            </button>
+          ))}
+        </>
+      ) : (
+        <span data-testid="feedback-thanks">Thanks for rating us {sent}/5!</span>
+      )}
+      {error && <span className="error">{error}</span>}
+    </section>
+  );
+}
+
 export default function App() {
   const [apiVersion, setApiVersion] = useState(null);
   const [products, setProducts] = useState([]);
   const [error, setError] = useState(null);
+  const [ordered, setOrdered] = useState(null);
+
+  const order = (product) =>
+    postJson('/api/orders', { productId: product.id, quantity: 1 }).then(
+      () => setOrdered(product.name),
+      (e) => setError(e.message),
+    );
 
   useEffect(() => {
     const controller = new AbortController();
@@ -97,9 +142,26 @@ export default function App() {
             {HAS_NEW_FEATURES && product.rating != null && (
               <span className="rating">★ {product.rating.toFixed(1)}</span>
             )}
+            {/* What the A/B experiment compares: v2's one-click "Buy now" against v1's plain "Add to cart". */}
+            <button
+              type="button"
+              className={HAS_NEW_FEATURES ? 'buy buy-now' : 'buy'}
+              data-testid={`add-to-cart-${product.id}`}
+              onClick={() => order(product)}
+            >
+              {HAS_NEW_FEATURES ? 'Buy now ⚡' : 'Add to cart'}
+            </button>
           </li>
         ))}
       </ul>
+
+      {ordered && (
+        <p className="ordered" data-testid="order-status">
+          Ordered: {ordered}
+        </p>
+      )}
+
+      <FeedbackWidget />
     </div>
   );
 }
