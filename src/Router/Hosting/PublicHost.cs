@@ -24,6 +24,7 @@ internal static class PublicHost
         builder.Services.AddSingleton<ConfigReloader>();
         builder.Services.AddHostedService<ConfigWatcher>();
         builder.Services.AddHostedService<Experiments.ExperimentFlusher>();
+        builder.Services.AddHostedService<ExperimentGuardrail>();
         Telemetry.Add(builder.Services, hostOptions);
         var (routes, clusters) = YarpConfigBuilder.Build(core.Options);
         builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters)
