@@ -49,7 +49,7 @@ internal sealed class ExperimentFile(string path)
 
     public static ExperimentRun ToRun(SavedRun saved, ChangeSignal changes)
     {
-        var goals = saved.Goals.Select((g, i) => new GoalOptions { Name = g.Name, Type = g.Type, Value = g.Value, Better = g.Better, Index = i }).ToList();
+        var goals = saved.Goals.Select((g, i) => new GoalOptions { Name = g.Name, Type = g.Type, Value = g.Value, Better = g.Better, Guardrail = g.Guardrail, Index = i }).ToList();
         return new ExperimentRun(new ExperimentKey(saved.Stable, saved.Canary, saved.CanaryBuckets), saved.Started, goals,
             ToArm(saved.Stable, saved.StableArm, goals.Count, changes), ToArm(saved.Canary, saved.CanaryArm, goals.Count, changes));
     }
@@ -69,7 +69,7 @@ internal sealed class ExperimentFile(string path)
 
     private static SavedRun ToSaved(ExperimentRun run, DateTimeOffset? ended) => new(
         run.Key.Stable, run.Key.Canary, run.Key.CanaryBuckets, run.Started, ended,
-        [.. run.Goals.Select(g => new SavedGoal(g.Name, g.Type, g.Value, g.Better))], ToSaved(run.Stable), ToSaved(run.Canary));
+        [.. run.Goals.Select(g => new SavedGoal(g.Name, g.Type, g.Value, g.Better, g.Guardrail))], ToSaved(run.Stable), ToSaved(run.Canary));
 
     private static SavedArm ToSaved(ExperimentArm arm) => new(
         Convert.ToBase64String(arm.Exposed.Registers()),
@@ -86,7 +86,7 @@ internal sealed class ExperimentFile(string path)
     internal sealed record SavedRun(string Stable, string Canary, int CanaryBuckets, DateTimeOffset Started, DateTimeOffset? Ended,
         IReadOnlyList<SavedGoal> Goals, SavedArm StableArm, SavedArm CanaryArm);
 
-    internal sealed record SavedGoal(string Name, GoalType Type, bool Value, GoalDirection Better);
+    internal sealed record SavedGoal(string Name, GoalType Type, bool Value, GoalDirection Better, bool Guardrail = false);
 
     internal sealed record SavedArm(string Users, IReadOnlyList<SavedCounter> Goals);
 

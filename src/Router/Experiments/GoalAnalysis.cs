@@ -88,9 +88,15 @@ internal static class GoalAnalysis
             return new Verdict(Outcome.NotYet, $"not yet: {minimum} {unit} per version are needed before any verdict (stable has {stable.N:0}, {canaryVersion} {canary.N:0})", goal.Value ? null : more);
         }
 
-        if (lift is not { } l || sequential is not { } s)
+        if (lift is not { } l)
         {
             return new Verdict(Outcome.NotYet, goal.Value ? "not yet: stable's mean is zero, so there is no lift to measure" : "not yet: no stable user has converted, so there is no lift to measure");
+        }
+
+        // All-or-nothing rates (0% or 100% on both sides) give the delta method no variance to build an interval on.
+        if (sequential is not { } s)
+        {
+            return new Verdict(Outcome.NotYet, "not yet: the figures do not vary yet (every rate is 0% or 100%), so no interval can be built");
         }
 
         var liftText = Percent(l.Value);

@@ -47,6 +47,9 @@ internal sealed record GoalOptions
 
     public double Max { get; init; } = double.MaxValue;
 
+    /// <summary>A guardrail: when the sequential test says the canary is worse on it, the canary is rolled back.</summary>
+    public bool Guardrail { get; init; }
+
     /// <summary>Its position in router.json's Goals list, so problems name the entry as written.</summary>
     public int Index { get; init; }
 

@@ -69,6 +69,7 @@ internal static class GoalReader
             Path = goal.String("Path"),
             Status = status,
             Value = goal.Boolean("Value", false),
+            Guardrail = goal.Boolean("Guardrail", false),
             Min = goal.Number("Min", double.MinValue),
             Max = goal.Number("Max", double.MaxValue),
             Index = index,

@@ -26,6 +26,7 @@ internal static class PublicHost
         builder.Services.AddHostedService<ConfigWatcher>();
         builder.Services.AddHostedService<State.StateFlusher>();
         builder.Services.AddHostedService<Experiments.ExperimentFlusher>();
+        builder.Services.AddHostedService<ExperimentGuardrail>();
         Telemetry.Add(builder.Services, hostOptions);
         var (routes, clusters) = YarpConfigBuilder.Build(core.Options);
         builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters)

@@ -212,6 +212,33 @@ public sealed class ExperimentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Guardrail_CanaryWorse_RolledBackByTheGuard()
+    {
+        await _rig.EditConfigAsync(release => release["Goals"] = new JsonArray(new JsonObject
+        {
+            ["Name"] = "orders", ["Type"] = "Request", ["Route"] = "api", ["Method"] = "POST", ["Path"] = "/api/orders", ["Guardrail"] = true,
+        }));
+        await _rig.RestartRouterAsync();
+
+        // 3 in 5 stable users order, 1 in 10 canary users: far past the always-valid interval once 100 a side are in.
+        for (var i = 0; i < 300; i++)
+        {
+            var user = "guard-" + i.ToString(CultureInfo.InvariantCulture);
+            var version = (await _rig.GetAsync("/api/version", user)).CanaryVersion;
+            if (version == "v1" ? i % 5 < 3 : i % 10 == 0)
+            {
+                Assert.Equal(HttpStatusCode.OK, await SendAsync(HttpMethod.Post, "/api/orders", user));
+            }
+        }
+
+        await AdminRig.EventuallyAsync(async () => (string)(await _rig.ReleaseAsync())["phase"]! == "RolledBack", TimeSpan.FromSeconds(10), "the guardrail rolls v2 back");
+        var rollback = (await _rig.EventsAsync()).Last()!;
+        Assert.Equal("guard", (string)rollback["actor"]!);
+        Assert.Equal("guardrail", (string)rollback["code"]!);
+        Assert.True((double)rollback["figures"]!["orders.sequentialHigh"]! < 0, rollback.ToJsonString());
+    }
+
+    [Fact]
     public async Task Experiment_WithoutKey_401()
     {
         using var response = await _rig.SendAdminAsync(HttpMethod.Get, AdminRig.ReleasePath + "/experiment", key: null);
