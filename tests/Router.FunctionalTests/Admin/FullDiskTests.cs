@@ -70,9 +70,11 @@ public sealed class FullDiskTests : IAsyncLifetime
 
         FillDisk();
 
-        // The canary fails every request: the guard rolls back although nothing can be written.
+        // The canary fails every request while stable keeps serving (the guard compares the two): it rolls back
+        // although nothing can be written.
         await AdminRig.EventuallyAsync(async () =>
         {
+            await _rig.GetAsync("/api/ok", Cohorts.FirstUserOn("v1", 50));
             await _rig.GetAsync("/api/x?status=500", canaryUser);
             return (string?)(await _rig.ReleaseAsync())["phase"] == "RolledBack";
         }, Within, "the guard rolled back on a full disk");
