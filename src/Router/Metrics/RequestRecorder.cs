@@ -29,7 +29,9 @@ internal sealed class RequestRecorder(TimeProvider time, FailureSignal signal)
         }
 
         var timing = context.Features.Get<ResponseTiming>();
-        var latency = timing is { HeadersAt: > 0, Streaming: false }
+        // A request with a body is paced by its client (a slow upload delays the headers): not a latency sample, so
+        // no end user can make a version look slow. Its failures still count.
+        var latency = timing is { HeadersAt: > 0, Streaming: false } && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != true
             ? time.GetElapsedTime(started, timing.HeadersAt).TotalMilliseconds > state.Guard.MaxP99Ms ? LatencySample.Slow : LatencySample.Fast
             : LatencySample.None;
         var grpcFailed = timing?.GrpcFailed == true;

@@ -281,6 +281,19 @@ public sealed class GuardMonitorTests
         Assert.True(rig.Monitor.Last(GuardRig.Release)!.SlowEvidence <= 1);
     }
 
+    [Fact]
+    public void Evaluate_SlowUploadsToTheCanary_NotLatencySamplesButStillCounted()
+    {
+        using var rig = GuardRig.Start(Guard(maxP99Ms: 500));
+        rig.Send("v1", 200, count: 100, milliseconds: 20);
+        rig.Send("v2", 200, count: 50, milliseconds: 60_000, withBody: true);
+        rig.Tick();
+
+        Assert.Equal(ReleasePhase.Progressing, rig.State.Phase);
+        Assert.Equal(0, rig.Monitor.Last(GuardRig.Release)!.Canary.Samples);
+        Assert.Equal(50, rig.Monitor.Last(GuardRig.Release)!.Canary.Requests);
+    }
+
     [Theory]
     [InlineData("text/event-stream", 200)]
     [InlineData(null, 101)]

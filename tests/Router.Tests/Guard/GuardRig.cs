@@ -107,8 +107,9 @@ internal sealed class GuardRig : IDisposable
     /// </summary>
     /// <remarks>They run side by side: the clock moves by <paramref name="milliseconds"/> once, not once per request.</remarks>
     /// <param name="contentType">The response's content type (e.g. text/event-stream for a stream).</param>
+    /// <param name="withBody">Whether the request has a body (an upload, paced by its client).</param>
     /// <param name="grpcStatus">A gRPC response's grpc-status, sent in the trailers.</param>
-    public void Send(string version, int status, int count = 1, double milliseconds = 0, string? contentType = null, string? grpcStatus = null)
+    public void Send(string version, int status, int count = 1, double milliseconds = 0, string? contentType = null, string? grpcStatus = null, bool withBody = false)
     {
         var target = _binding.Target(version)!;
         var requests = Enumerable.Range(0, count).Select(_ => new DefaultHttpContext()).Select(context => (context, started: Recorder.Start(context))).ToList();
@@ -121,6 +122,11 @@ internal sealed class GuardRig : IDisposable
         foreach (var (context, started) in requests)
         {
             context.Response.StatusCode = status;
+            if (withBody)
+            {
+                context.Features.Set<IHttpRequestBodyDetectionFeature>(new BodyDetection());
+            }
+
             context.Response.ContentType = contentType;
             using var response = new HttpResponseMessage((HttpStatusCode)status);
             Recorder.OnResponseHeaders(new ResponseTransformContext { HttpContext = context, ProxyResponse = response }).AsTask().Wait();
@@ -147,6 +153,11 @@ internal sealed class GuardRig : IDisposable
     public IReadOnlyList<DecisionEvent> Events(Actor actor) => [.. Core.Events.For(Release).Where(e => e.Actor == actor)];
 
     public double Rollbacks(string reason) => Core.Metrics.Rollbacks.WithLabels(Release, reason).Value;
+
+    private sealed class BodyDetection : IHttpRequestBodyDetectionFeature
+    {
+        public bool CanHaveBody => true;
+    }
 
     private sealed class TrailersFeature : IHttpResponseTrailersFeature
     {
