@@ -192,8 +192,9 @@ internal sealed class CohortRoutingMiddleware(
             return true;
         }
 
-        // The cluster is not (yet) in YARP's state: only possible mid-reload.
+        // The cluster is not (yet) in YARP's state: only possible mid-reload. The router's own answer, so nosniff.
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.XContentTypeOptions = ForwardedHeaders.NoSniff;
         return false;
     }
 
