@@ -33,15 +33,15 @@ for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$ADMIN_PORT/h
 status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'X-User-Id: check' -H 'Content-Type: application/json' -d '{"value": 4}' "http://127.0.0.1:$PUBLIC_PORT/canary/goals/feedback")
 [ "$status" = 204 ] || { echo "beacon.sh: the beacon answered $status, not 204" >&2; cat "$work/router.log" >&2; exit 1; }
 
-run() { # path method -> "rps non2xx"
-  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s bench/wrk/beacon.lua "http://127.0.0.1:$PUBLIC_PORT" -- "$1" "$2" \
+run() { # method path [body] -> "rps non2xx"
+  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s bench/wrk/users.lua "http://127.0.0.1:$PUBLIC_PORT" -- "$@" \
     | sed -n 's/^WRK_RESULT .* rps=\([0-9.]*\) .*non2xx=\([0-9]*\).*/\1 \2/p'
 }
-run /canary/goals/feedback POST >/dev/null # warm-up
+run POST /canary/goals/feedback '{"value": 4}' >/dev/null # warm-up
 rows=""; ratios=()
 for round in $(seq 1 "$ROUNDS"); do
-  read -r beacon beacon_non2xx <<<"$(run /canary/goals/feedback POST)"
-  read -r base _ <<<"$(run /canary/nothing GET)"
+  read -r beacon beacon_non2xx <<<"$(run POST /canary/goals/feedback '{"value": 4}')"
+  read -r base _ <<<"$(run GET /canary/nothing)"
   ratio=$(awk -v a="$beacon" -v b="$base" 'BEGIN {printf "%.3f", a / b}')
   ratios+=("$ratio")
   rows+="| $round | $beacon | $beacon_non2xx | $base | $ratio |"$'\n'

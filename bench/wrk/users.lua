@@ -15,9 +15,15 @@ function setup(thread)
   threads = threads + 1
 end
 
+-- Optional arguments (after wrk's --): METHOD PATH BODY, e.g. POST /canary/goals/feedback '{"value": 4}' (a JSON body).
 function init(args)
+  local method, path, body = args[1] or "GET", args[2], args[3]
   for k = 1, users do
-    pool[k] = wrk.format("GET", nil, { ["X-User-Id"] = "user-" .. k })
+    local headers = { ["X-User-Id"] = "user-" .. k }
+    if body then
+      headers["Content-Type"] = "application/json"
+    end
+    pool[k] = wrk.format(method, path, headers, body)
   end
   next_user = (first_user or 0) % users
 end

@@ -35,18 +35,8 @@ internal static class UserHash
             hash ^= Lane(BinaryPrimitives.ReadUInt64LittleEndian(tail));
         }
 
-        return Mix(hash ^ (ulong)key.Length);
+        return Routing.StableBucket.Mix(hash ^ (ulong)key.Length);
     }
 
     private static ulong Lane(ulong k) => BitOperations.RotateLeft(k * C1, 31) * C2;
-
-    private static ulong Mix(ulong k)
-    {
-        k ^= k >> 33;
-        k *= 0xff51afd7ed558ccd;
-        k ^= k >> 33;
-        k *= 0xc4ceb9fe1a85ec53;
-        k ^= k >> 33;
-        return k;
-    }
 }

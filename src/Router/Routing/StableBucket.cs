@@ -53,7 +53,8 @@ internal static class StableBucket
         return hash;
     }
 
-    private static ulong Mix(ulong k)
+    /// <summary>MurmurHash3's fmix64 finaliser (also the experiments' user hash's).</summary>
+    internal static ulong Mix(ulong k)
     {
         k ^= k >> 33;
         k *= 0xff51afd7ed558ccd;
