@@ -3,7 +3,7 @@ using Canary.Router.Hosting;
 namespace Canary.Router.Experiments;
 
 /// <summary>Saves the experiments' counts every few seconds when they changed, and once more at shutdown.</summary>
-internal sealed partial class ExperimentFlusher(RouterCore core, ILogger<ExperimentFlusher> logger) : BackgroundService
+internal sealed partial class ExperimentFlusher(RouterCore core, ILogger<ExperimentFlusher> logger) : ExperimentTicker(Interval, core.Time)
 {
     /// <summary>At most this much counting is lost to a crash (a clean shutdown loses nothing).</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
@@ -11,24 +11,10 @@ internal sealed partial class ExperimentFlusher(RouterCore core, ILogger<Experim
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        Flush();
+        Flush(); // The last counts.
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, core.Time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                Flush();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Shutting down: StopAsync writes the last counts.
-        }
-    }
+    protected override void Tick() => Flush();
 
     private void Flush()
     {

@@ -9,7 +9,7 @@ namespace Canary.Router.Experiments;
 /// <c>Guardrail</c> has the verdict Worse (its always-valid interval wholly on the bad side, so looking every second
 /// does not inflate false alarms), the canary is rolled back as the guard does for errors, reason <c>guardrail</c>.
 /// </summary>
-internal sealed class ExperimentGuardrail(RouterCore core) : BackgroundService
+internal sealed class ExperimentGuardrail(RouterCore core) : ExperimentTicker(Interval, core.Time)
 {
     public const string Reason = "guardrail";
 
@@ -19,23 +19,7 @@ internal sealed class ExperimentGuardrail(RouterCore core) : BackgroundService
     public static GoalResult? Breach(ExperimentReport report, IReadOnlyList<GoalOptions> goals) =>
         report.Goals.FirstOrDefault(g => g.Verdict.Outcome == Outcome.Worse && goals.Any(o => o.Guardrail && o.Name == g.Goal));
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, core.Time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                Check();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Shutting down.
-        }
-    }
-
-    private void Check()
+    protected override void Tick()
     {
         foreach (var release in core.Experiments.All)
         {
