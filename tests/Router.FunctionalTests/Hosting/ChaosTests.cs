@@ -83,6 +83,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
                         var inFlight = Enumerable.Range(0, 3).Select(_ => router.AdminAsync(HttpMethod.Put, "weight", $"{{\"weight\": {random.Next(1, 100)}}}")).ToList();
                         await Task.Delay(random.Next(0, 20));
                         router.Kill();
+                        var first = acknowledged.Count;
                         foreach (var write in inFlight)
                         {
                             if (await Answered(write) is { } answered)
@@ -90,6 +91,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
                                 await Acknowledge(acknowledged, answered);
                             }
                         }
+
+                        // Concurrent writes have no order of their own on the client: the router's is their revisions'.
+                        acknowledged.Sort(first, acknowledged.Count - first, Comparer<(long Revision, JsonObject State)>.Create((a, b) => a.Revision.CompareTo(b.Revision)));
 
                         kills++;
                         await router.StartAsync();
