@@ -20,7 +20,7 @@ internal sealed partial class ConfigReloader(
 {
     private static readonly TimeSpan ClusterWait = TimeSpan.FromSeconds(5);
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private byte[]? _lastSeen;
+    private byte[]? _lastSeen = core.ConfigDigest;
 
     public async Task<bool> ReloadAsync(CancellationToken cancellationToken)
     {
@@ -32,7 +32,7 @@ internal sealed partial class ConfigReloader(
             byte[]? seen = null;
             try
             {
-                var json = Read(core.ConfigPath);
+                var json = RouterConfigLoader.Read(core.ConfigPath);
                 seen = SHA256.HashData(json);
                 if (_lastSeen is not null && seen.AsSpan().SequenceEqual(_lastSeen))
                 {
@@ -82,18 +82,6 @@ internal sealed partial class ConfigReloader(
     }
 
     public void Dispose() => _gate.Dispose();
-
-    private static byte[] Read(string path)
-    {
-        try
-        {
-            return File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigException(path, [new ConfigProblem(path, null, "cannot be read: " + e.Message)]);
-        }
-    }
 
     private async Task WaitForClustersAsync(IReadOnlyList<ClusterConfig> clusters, CancellationToken cancellationToken)
     {

@@ -13,13 +13,17 @@ internal sealed partial class ConfigWatcher(Hosting.RouterCore core, ConfigReloa
 {
     public static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(300);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private readonly System.Threading.Channels.Channel<bool> _changed = System.Threading.Channels.Channel.CreateBounded<bool>(1);
+    private FileSystemWatcher? _watcher;
+
+    // The watcher is on before the host serves (ExecuteAsync runs later, on the thread pool), and one reload check
+    // follows it, so an edit made between the first read and the watcher's start is not missed.
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
-        var changed = System.Threading.Channels.Channel.CreateBounded<bool>(1);
         var folder = Path.GetDirectoryName(core.ConfigPath)!;
         var stateFolder = Path.GetDirectoryName(core.StateFile.Path)!;
         var stateName = Path.GetFileName(core.StateFile.Path);
-        using var watcher = new FileSystemWatcher(folder)
+        _watcher = new FileSystemWatcher(folder)
         {
             NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.Size | NotifyFilters.CreationTime,
         };
@@ -31,22 +35,33 @@ internal sealed partial class ConfigWatcher(Hosting.RouterCore core, ConfigReloa
                 && (name.StartsWith(stateName, StringComparison.Ordinal) || name.StartsWith("." + stateName, StringComparison.Ordinal));
             if (!ours)
             {
-                changed.Writer.TryWrite(true);
+                _changed.Writer.TryWrite(true);
             }
         }
 
-        watcher.Changed += (_, e) => Signal(e.Name);
-        watcher.Created += (_, e) => Signal(e.Name);
-        watcher.Deleted += (_, e) => Signal(e.Name);
-        watcher.Renamed += (_, e) => Signal(e.Name);
-        watcher.Error += (_, _) => changed.Writer.TryWrite(true);
-        watcher.EnableRaisingEvents = true;
+        _watcher.Changed += (_, e) => Signal(e.Name);
+        _watcher.Created += (_, e) => Signal(e.Name);
+        _watcher.Deleted += (_, e) => Signal(e.Name);
+        _watcher.Renamed += (_, e) => Signal(e.Name);
+        _watcher.Error += (_, _) => _changed.Writer.TryWrite(true);
+        _watcher.EnableRaisingEvents = true;
+        _changed.Writer.TryWrite(true);
+        return base.StartAsync(cancellationToken);
+    }
 
-        while (await changed.Reader.WaitToReadAsync(stoppingToken))
+    public override void Dispose()
+    {
+        _watcher?.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (await _changed.Reader.WaitToReadAsync(stoppingToken))
         {
             // Let the editor finish, then read once for however many events it caused.
             await Task.Delay(Debounce, core.Time, stoppingToken);
-            while (changed.Reader.TryRead(out _))
+            while (_changed.Reader.TryRead(out _))
             {
             }
 

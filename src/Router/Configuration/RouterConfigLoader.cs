@@ -1,21 +1,31 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Canary.Router.Configuration;
 
 /// <summary>router.json from disk to validated <see cref="RouterOptions"/>, or a <see cref="ConfigException"/> listing every problem.</summary>
 internal static class RouterConfigLoader
 {
-    public static RouterOptions Load(string path)
+    public static RouterOptions Load(string path) => Load(path, out _);
+
+    /// <param name="digest">The SHA-256 of the bytes read, so a reload can tell whether the file changed since.</param>
+    public static RouterOptions Load(string path, out byte[] digest)
     {
-        string json;
+        var json = Read(path);
+        digest = SHA256.HashData(json);
+        return Parse(Encoding.UTF8.GetString(json), path);
+    }
+
+    public static byte[] Read(string path)
+    {
         try
         {
-            json = File.ReadAllText(path);
+            return File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ConfigException(path, [new ConfigProblem(path, null, "cannot be read: " + e.Message)]);
         }
-
-        return Parse(json, path);
     }
 
     public static RouterOptions Parse(string json, string source)

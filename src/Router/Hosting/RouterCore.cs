@@ -9,9 +9,11 @@ namespace Canary.Router.Hosting;
 /// <summary>The parts the public (proxy) and admin hosts share: one published snapshot (configuration, routes, state), one clock.</summary>
 internal sealed class RouterCore : IDisposable
 {
-    public RouterCore(RouterOptions options, string configPath, TimeProvider time)
+    /// <param name="configDigest">The SHA-256 of router.json as <paramref name="options"/> were read from it, when known.</param>
+    public RouterCore(RouterOptions options, string configPath, TimeProvider time, byte[]? configDigest = null)
     {
         ConfigPath = Path.GetFullPath(configPath);
+        ConfigDigest = configDigest;
         Time = time;
         var stateFile = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(ConfigPath)!, options.StateFile));
         CheckStateFile(stateFile);
@@ -66,6 +68,9 @@ internal sealed class RouterCore : IDisposable
     public RoutingTable Table => Store.Current.Routes;
 
     public string ConfigPath { get; }
+
+    /// <summary>The SHA-256 of router.json's bytes read at start: a reload of the same bytes changes nothing.</summary>
+    public byte[]? ConfigDigest { get; }
 
     /// <summary>Resolved against router.json's folder, so the router behaves the same from any working directory.</summary>
     public StateFile StateFile { get; }

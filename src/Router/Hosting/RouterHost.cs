@@ -29,9 +29,9 @@ internal sealed class RouterHost : IAsyncDisposable
     public static async Task<RouterHost> StartAsync(string configPath, RouterHostOptions? hostOptions = null, CancellationToken cancellationToken = default)
     {
         hostOptions ??= new RouterHostOptions();
-        var options = RouterConfigLoader.Load(configPath);
+        var options = RouterConfigLoader.Load(configPath, out var digest);
         var adminKey = hostOptions.AdminKey ?? AdminKey.FromEnvironment(); // a bad keys file stops the start, as a bad router.json does
-        var core = new RouterCore(options, configPath, hostOptions.Time);
+        var core = new RouterCore(options, configPath, hostOptions.Time, digest);
         WebApplication publicApp;
         try
         {

@@ -9,8 +9,10 @@ namespace Canary.Router.State;
 /// <list type="bullet">
 /// <item>Operator and step changes are persisted before they take effect: a change that cannot be written is refused
 /// (<see cref="RefusalKind.Unavailable"/>) and nothing changes.</item>
-/// <item>Guard rollbacks and reloads take effect at once; a write that fails is retried (<see cref="Flush"/>) until it
-/// succeeds, and since every write is of the whole state, any later change is on disk only with them.</item>
+/// <item>Guard rollbacks take effect at once and are written after; reloads (router.json is on disk already) are written
+/// first when the disk allows, so a reader that sees one finds it in the state file, and take effect either way. A write
+/// that fails is retried (<see cref="Flush"/>) until it succeeds, and since every write is of the whole state, any later
+/// change is on disk only with them.</item>
 /// <item>Observers (<see cref="Committed"/>: the decision log, metrics) see committed changes in order and cannot veto them.</item>
 /// </list>
 /// </summary>
@@ -99,15 +101,17 @@ internal sealed class ReleaseStore
 
             var change = new ReleaseChange(before, outcome.Next with { Revision = NextRevision(name, before) }, cause, _time.GetUtcNow());
             var next = current.With(index, change.After);
-            if (!WrittenFirst(cause.Actor) && !TryWrite(next, out var error))
+            var safety = cause.Actor is Actor.Guard;
+            if (!safety && !TryWrite(next, out var error))
             {
                 return (null, new Refusal(RefusalKind.Unavailable, $"the state file could not be written ({error}); nothing changed"));
             }
 
             Publish(next, new Commit([change], [], [], cause, change.At));
-            if (WrittenFirst(cause.Actor))
+            if (safety)
             {
-                WriteOrLater();
+                // A rollback never waits on the disk: it is effective, and written now or by Flush.
+                WriteOrLater(next);
             }
 
             return (change, null);
@@ -164,11 +168,16 @@ internal sealed class ReleaseStore
             }
 
             var commit = new Commit(changed, added, removed, cause, at);
-            Publish(new RouterSnapshot(options, routes, states), commit);
-            if (!commit.IsEmpty)
+            var snapshot = new RouterSnapshot(options, routes, states);
+            if (commit.IsEmpty)
             {
-                WriteOrLater();
+                Publish(snapshot, commit);
+                return commit;
             }
+
+            // Written before it is published when the disk allows; published either way, since router.json says so.
+            WriteOrLater(snapshot);
+            Publish(snapshot, commit);
 
             return commit;
         }
@@ -182,9 +191,6 @@ internal sealed class ReleaseStore
             return TryFlushLocked();
         }
     }
-
-    // Guard rollbacks (safety) and reloads (router.json is on disk already) take effect before they are written.
-    private static bool WrittenFirst(Actor actor) => actor is Actor.Guard or Actor.Reload;
 
     private bool TryFlushLocked() => !_unwritten || TryWrite(_current, out _);
 
@@ -230,11 +236,12 @@ internal sealed class ReleaseStore
         }
     }
 
-    // A change that is effective already: written now if the disk allows, else by Flush, before any later change.
-    private void WriteOrLater()
+    // A change that takes effect whether or not it is written: written now if the disk allows, else by Flush, before
+    // any later change.
+    private void WriteOrLater(RouterSnapshot next)
     {
         _unwritten = true;
-        if (!TryWrite(_current, out _))
+        if (!TryWrite(next, out _))
         {
             Notify(WritePending);
         }
