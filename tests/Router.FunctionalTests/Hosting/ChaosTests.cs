@@ -2,10 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Sockets;
-using System.Reflection;
-using System.Text;
 using System.Text.Json.Nodes;
 using Canary.Router.FunctionalTests.Guard;
 using Xunit.Abstractions;
@@ -24,12 +20,13 @@ namespace Canary.Router.FunctionalTests.Hosting;
 public sealed class ChaosTests(ITestOutputHelper output)
 {
     private const string Key = "chaos-admin-key";
+    private const string Release = "shop";
     private const int Operations = 120;
 
     [Fact]
     public async Task Chaos_UnderLoad_NoFailedRequestNoLostChangeRevisionsGrowLogInOrder()
     {
-        var samples = await SampleApiProcess.StartManyAsync(("v1", null), ("v2", null), ("v3", null));
+        var samples = await SampleProcess.StartApisAsync(("v1", null), ("v2", null), ("v3", null));
         var folder = Directory.CreateTempSubdirectory("canary-chaos-").FullName;
         await using var router = new RouterProcess(folder, Key);
         var random = new Random(20261201);
@@ -39,8 +36,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
             var canary = "v2";
             var fileWeight = 10.0;
             config.Swap(Config(router, samples, canary, fileWeight));
-            await router.StartAsync();
-            using var load = new Load(router.PublicAddress, () => router.Up);
+            await router.StartAsync("/api/version");
+            using var load = new Load(router.PublicAddress, () => router.IsRunning);
             var acknowledged = new List<(long Revision, JsonObject State)>();
             var kills = 0;
 
@@ -59,10 +56,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
                         config.WriteInPlace(Config(router, samples, canary, fileWeight));
                         break;
                     case 11:
-                        await Acknowledge(acknowledged, await router.AdminAsync(HttpMethod.Post, "rollback"));
+                        await Acknowledge(acknowledged, await router.AdminAsync(HttpMethod.Post, Action("rollback")));
                         break;
                     case 12:
-                        await Acknowledge(acknowledged, await router.AdminAsync(HttpMethod.Post, "resume"));
+                        await Acknowledge(acknowledged, await router.AdminAsync(HttpMethod.Post, Action("resume")));
                         break;
                     case 13 when op == 53:
                         // A new canary by reload: the release starts over on v3.
@@ -70,7 +67,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
                         config.Swap(Config(router, samples, canary, fileWeight));
                         break;
                     case 14 when op == 74:
-                        await Acknowledge(acknowledged, await router.AdminAsync(HttpMethod.Post, "promote"));
+                        await Acknowledge(acknowledged, await router.AdminAsync(HttpMethod.Post, Action("promote")));
                         canary = canary == "v2" ? "v3" : "v2";
                         config.Swap(Config(router, samples, canary, fileWeight, stable: "v1"));
                         break;
@@ -80,7 +77,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
                         break;
                     case 17 when op % 40 == 17:
                         // SIGKILL with admin writes in flight; only the answered ones were acknowledged.
-                        var inFlight = Enumerable.Range(0, 3).Select(_ => router.AdminAsync(HttpMethod.Put, "weight", $"{{\"weight\": {random.Next(1, 100)}}}")).ToList();
+                        var inFlight = Enumerable.Range(0, 3).Select(_ => router.AdminAsync(HttpMethod.Put, Action("weight"), $"{{\"weight\": {random.Next(1, 100)}}}")).ToList();
                         await Task.Delay(random.Next(0, 20));
                         router.Kill();
                         var first = acknowledged.Count;
@@ -96,8 +93,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
                         acknowledged.Sort(first, acknowledged.Count - first, Comparer<(long Revision, JsonObject State)>.Create((a, b) => a.Revision.CompareTo(b.Revision)));
 
                         kills++;
-                        await router.StartAsync();
-                        var restarted = await router.ReleaseAsync();
+                        await router.StartAsync("/api/version");
+                        var restarted = (JsonObject)await router.AdminJsonAsync($"/admin/releases/{Release}");
                         var last = acknowledged.Count == 0 ? null : acknowledged[^1].State;
                         if (last is not null)
                         {
@@ -111,7 +108,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
                         break;
                     default:
-                        await Acknowledge(acknowledged, await router.AdminAsync(HttpMethod.Put, "weight", $"{{\"weight\": {random.Next(0, 101)}}}"));
+                        await Acknowledge(acknowledged, await router.AdminAsync(HttpMethod.Put, Action("weight"), $"{{\"weight\": {random.Next(0, 101)}}}"));
                         break;
                 }
 
@@ -119,7 +116,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             }
 
             var (requests, failures) = await load.StopAsync();
-            var events = await router.EventsAsync();
+            var events = (await router.AdminJsonAsync($"/admin/releases/{Release}/events")).AsArray();
             output.WriteLine($"{Operations} operations, {acknowledged.Count} acknowledged changes, {kills} SIGKILLs, {requests} requests, {failures.Count} failed, {events.Count} events");
             Assert.True(requests > 500, $"too little load to judge: {requests} requests");
             Assert.True(failures.IsEmpty, "failed requests while the router ran: " + string.Join("; ", failures.Take(10)));
@@ -131,7 +128,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             // The decision log: sequences in order, the release's revisions strictly growing.
             var sequences = events.Select(e => (long)e!["sequence"]!).ToList();
             Assert.Equal(sequences.Distinct().Order(), sequences);
-            var logged = events.Where(e => (string?)e!["release"] == RouterProcess.Release && e!["after"] is not null).Select(e => (long)e!["after"]!["revision"]!).ToList();
+            var logged = events.Where(e => (string?)e!["release"] == Release && e!["after"] is not null).Select(e => (long)e!["after"]!["revision"]!).ToList();
             Assert.Equal(logged.Distinct().Order(), logged);
 
             // Every acknowledged change is in the log (none lost to a kill).
@@ -148,6 +145,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
             TempFolder.DeleteQuietly(folder);
         }
     }
+
+    private static string Action(string action) => $"/admin/releases/{Release}/{action}";
 
     private static async Task Acknowledge(List<(long Revision, JsonObject State)> acknowledged, HttpResponseMessage response)
     {
@@ -182,17 +181,17 @@ public sealed class ChaosTests(ITestOutputHelper output)
         }
     }
 
-    private static string Config(RouterProcess router, SampleApiProcess[] samples, string canary, double weight, string stable = "v1") =>
+    private static string Config(RouterProcess router, SampleProcess[] samples, string canary, double weight, string stable = "v1") =>
         new JsonObject
         {
             ["Router"] = new JsonObject
             {
-                ["PublicUrls"] = router.PublicAddress.ToString().TrimEnd('/'),
-                ["AdminUrls"] = router.AdminAddress.ToString().TrimEnd('/'),
+                ["PublicUrls"] = router.Urls.PublicUrls,
+                ["AdminUrls"] = router.Urls.AdminUrls,
                 ["StateFile"] = Path.Combine(router.Folder, "state", "router.state.json"),
                 ["Releases"] = new JsonObject
                 {
-                    [RouterProcess.Release] = new JsonObject
+                    [Release] = new JsonObject
                     {
                         ["Stable"] = stable,
                         ["Canary"] = canary,
@@ -205,8 +204,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
                                 ["Path"] = "/api/{**rest}",
                                 ["Versions"] = new JsonObject
                                 {
-                                    [stable] = new JsonArray(samples.Single(s => s.Version == stable).Address),
-                                    [canary] = new JsonArray(samples.Single(s => s.Version == canary).Address),
+                                    [stable] = new JsonArray(samples.Single(s => s.Version == stable).Destination),
+                                    [canary] = new JsonArray(samples.Single(s => s.Version == canary).Destination),
                                 },
                             },
                         },
@@ -313,133 +312,6 @@ public sealed class ChaosTests(ITestOutputHelper output)
             _stop.Cancel();
             _client.Dispose();
             _stop.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// The published router as a child process: <c>dotnet Canary.Router.dll --config router.json</c> with the admin
-    /// key from the environment, on ports chosen once so clients keep their address across restarts.
-    /// </summary>
-    private sealed class RouterProcess(string folder, string key) : IAsyncDisposable
-    {
-        public const string Release = "shop";
-        private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
-        private readonly ConcurrentQueue<string> _output = new();
-        private Process? _process;
-        private volatile bool _up;
-
-        public string Folder { get; } = folder;
-
-        public Uri PublicAddress { get; } = new($"http://127.0.0.1:{FreePort()}/");
-
-        public Uri AdminAddress { get; } = new($"http://127.0.0.1:{FreePort()}/");
-
-        public bool Up => _up;
-
-        public async Task StartAsync()
-        {
-            _process?.Dispose();
-            var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var arg in new[] { Dll(), "--config", Path.Combine(Folder, "router.json") })
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            start.Environment["CANARY_ADMIN_KEY"] = key;
-            start.Environment["Logging__LogLevel__Default"] = "Warning";
-            _process = Process.Start(start)!;
-            _process.OutputDataReceived += (_, e) => _output.Enqueue(e.Data ?? "");
-            _process.ErrorDataReceived += (_, e) => _output.Enqueue(e.Data ?? "");
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (true)
-            {
-                Assert.False(_process.HasExited, $"the router exited with {(_process.HasExited ? _process.ExitCode : 0)}: {string.Join('\n', _output)}");
-                try
-                {
-                    using var health = await Http.GetAsync(new Uri(AdminAddress, "/healthz"));
-                    using var proxied = await Http.GetAsync(new Uri(PublicAddress, "/api/version"));
-                    if (health.IsSuccessStatusCode && proxied.IsSuccessStatusCode)
-                    {
-                        break;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-
-                Assert.True(DateTime.UtcNow < deadline, "the router did not start within 30 s: " + string.Join('\n', _output));
-                await Task.Delay(50);
-            }
-
-            _up = true;
-        }
-
-        public void Kill()
-        {
-            _up = false;
-            _process!.Kill();
-            _process.WaitForExit();
-        }
-
-        public Task<HttpResponseMessage> AdminAsync(HttpMethod method, string action, string? json = null)
-        {
-            var request = new HttpRequestMessage(method, new Uri(AdminAddress, $"/admin/releases/{Release}/{action}"));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-            if (json is not null)
-            {
-                request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-            }
-
-            return Http.SendAsync(request);
-        }
-
-        public async Task<JsonObject> ReleaseAsync() => await GetAsync($"/admin/releases/{Release}") as JsonObject ?? throw new InvalidOperationException("no release");
-
-        public async Task<JsonArray> EventsAsync() => (await GetAsync($"/admin/releases/{Release}/events")).AsArray();
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_process is { HasExited: false })
-            {
-                Kill();
-            }
-
-            _process?.Dispose();
-            _process = null;
-            await Task.CompletedTask;
-        }
-
-        private async Task<JsonNode> GetAsync(string path)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(AdminAddress, path));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-            using var response = await Http.SendAsync(request);
-            response.EnsureSuccessStatusCode();
-            return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        }
-
-        // src/Router/bin/CONFIGURATION/TFM/Canary.Router.dll beside Canary.sln: the router as built, run as published.
-        private static string Dll()
-        {
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Canary.sln")))
-            {
-                root = root.Parent;
-            }
-
-            var configuration = typeof(RouterProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-            var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name;
-            return Path.Combine(root!.FullName, "src", "Router", "bin", configuration, framework, "Canary.Router.dll");
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }
