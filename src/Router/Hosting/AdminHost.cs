@@ -1,6 +1,7 @@
 using Canary.Router.Admin;
 using Canary.Router.Experiments;
 using Canary.Router.Guard;
+using Canary.Router.Notices;
 using Canary.Router.Routing;
 using Microsoft.AspNetCore.Diagnostics;
 using Prometheus;
@@ -59,7 +60,7 @@ internal static class AdminHost
         // The API's shape is no secret, but every /admin/* read needs the key once one is configured: one rule.
         app.MapGroup("/admin").AddEndpointFilter<AdminAuthFilter>().MapOpenApi("/{documentName}.json");
         app.MapDashboard();
-        app.MapReleaseEndpoints().MapFiguresEndpoints().MapStrategyEndpoints();
+        app.MapReleaseEndpoints().MapFiguresEndpoints().MapStrategyEndpoints().MapNoticeEndpoints();
         app.MapExperimentEndpoints();
         return app;
     }

@@ -77,6 +77,7 @@ internal static class PublicHost
         }
 
         app.MapGoalBeacons();
+        Notices.NoticeEndpoints.MapPublicNotices(app);
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<CohortRoutingMiddleware>();

@@ -139,8 +139,9 @@ internal sealed partial class SampleProcess : IAsyncDisposable
                     return;
                 }
             }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline)
             {
+                // Not listening yet, or too slow to answer on a loaded machine: ask again until the deadline.
             }
 
             if (DateTime.UtcNow >= deadline)
