@@ -78,6 +78,7 @@ internal static class PublicHost
 
         app.MapGoalBeacons();
         Notices.NoticeEndpoints.MapPublicNotices(app);
+        Previews.PreviewEndpoints.MapPublicPreviews(app);
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<CohortRoutingMiddleware>();
