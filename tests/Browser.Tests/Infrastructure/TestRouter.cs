@@ -33,13 +33,15 @@ internal sealed class TestRouter : IAsyncDisposable
     public Uri AdminAddress => Host.AdminAddress;
 
     /// <param name="goals">The release's experiment goals (router.json "Goals"), when the test needs them.</param>
-    public static async Task<TestRouter> StartAsync(double weight, IReadOnlyList<RouteSpec> routes, RouterHostOptions? options = null, JsonArray? goals = null)
+    /// <param name="edit">Changes to the release's router.json object (steps, guard settings), when the test needs them.</param>
+    public static async Task<TestRouter> StartAsync(double weight, IReadOnlyList<RouteSpec> routes, RouterHostOptions? options = null, JsonArray? goals = null,
+        Action<JsonObject>? edit = null)
     {
         var folder = Directory.CreateTempSubdirectory("canary-browser-").FullName;
         try
         {
             var config = Path.Combine(folder, "router.json");
-            await File.WriteAllTextAsync(config, Config(weight, routes, goals));
+            await File.WriteAllTextAsync(config, Config(weight, routes, goals, edit));
             return new TestRouter(folder, await RouterHost.StartAsync(config, options));
         }
         catch
@@ -73,7 +75,7 @@ internal sealed class TestRouter : IAsyncDisposable
         TempFolder.DeleteQuietly(Folder);
     }
 
-    private static string Config(double weight, IReadOnlyList<RouteSpec> routes, JsonArray? goals)
+    private static string Config(double weight, IReadOnlyList<RouteSpec> routes, JsonArray? goals, Action<JsonObject>? edit)
     {
         var routeObjects = new JsonObject();
         foreach (var route in routes)
@@ -117,6 +119,7 @@ internal sealed class TestRouter : IAsyncDisposable
             config["Router"]!["Releases"]![Release]!["Goals"] = goals;
         }
 
+        edit?.Invoke(config["Router"]!["Releases"]![Release]!.AsObject());
         return config.ToJsonString();
     }
 }
