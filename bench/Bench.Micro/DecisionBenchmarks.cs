@@ -8,8 +8,8 @@ namespace Canary.Bench;
 
 /// <summary>
 /// The per-request cohort decision, exactly as <see cref="CohortRoutingMiddleware"/> makes it for a request with a
-/// user key: segments first (none matches), then the key from the first present source, then the bucket against
-/// a 10% weight.
+/// user key: the preview cookie first (none), segments (none matches), then the key from the first present source,
+/// then the bucket against a 10% weight.
 /// </summary>
 [MemoryDiagnoser]
 public class DecisionBenchmarks
@@ -20,6 +20,7 @@ public class DecisionBenchmarks
     private ReleaseState _state = null!;
     private DefaultHttpContext _keyed = null!;
     private DefaultHttpContext _beta = null!;
+    private PreviewLinks _previews = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -45,6 +46,7 @@ public class DecisionBenchmarks
             ],
         };
 
+        _previews = new PreviewLinks(new byte[32]);
         _keyed = Request(("X-User-Id", UserId));
         _beta = Request(("X-User-Id", UserId), ("X-Beta", "true"));
 
@@ -75,7 +77,7 @@ public class DecisionBenchmarks
     private CohortDecision Decide(HttpContext context)
     {
         var state = _state;
-        if (!CohortDecider.TryMatchSegment(state, context, out var decision))
+        if (!CohortDecider.TryMatchPreviewOrSegment(state, context, _previews, TimeProvider.System, out var decision))
         {
             var key = state.Canary is not null ? RequestValues.FirstOf(context, state.UserKey) : null;
             decision = CohortDecider.ByWeight(state, key);

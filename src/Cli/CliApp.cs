@@ -66,6 +66,11 @@ internal static class CliApp
             root.Subcommands.Add(command);
         }
 
+        foreach (var command in UserCommands.Create(common, runtime))
+        {
+            root.Subcommands.Add(command);
+        }
+
         root.Subcommands.Add(EventsCommand.Create(common, runtime));
         root.Subcommands.Add(WaitCommand.Create(common, runtime));
         root.Subcommands.Add(ValidateCommand.Create(common, runtime));

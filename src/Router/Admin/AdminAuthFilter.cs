@@ -10,7 +10,10 @@ internal sealed class AdminAuthFilter(AdminKey key) : IEndpointFilter
     private static readonly object HolderItem = new();
 
     /// <summary>The name of the key that authorized this request; null when the router has no keys.</summary>
-    public static string? HolderOf(HttpContext context) => (context.Items[HolderItem] as AdminIdentity)?.Name;
+    public static string? HolderOf(HttpContext context) => IdentityOf(context)?.Name;
+
+    /// <summary>The key that authorized this request, with its role; null when the router has no keys.</summary>
+    public static AdminIdentity? IdentityOf(HttpContext context) => context.Items[HolderItem] as AdminIdentity;
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

@@ -28,7 +28,14 @@ internal static partial class DashboardEndpoints
             + "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
     });
 
-    public static void MapDashboard(this IEndpointRouteBuilder endpoints) =>
+    public static void MapDashboard(this IEndpointRouteBuilder endpoints)
+    {
+        // Which buttons the page shows: a viewer's key reads only, and a router without keys takes no changes at all.
+        endpoints.MapGroup("/admin").AddEndpointFilter<AdminAuthFilter>().MapGet("/whoami", (HttpContext context) =>
+                AdminAuthFilter.IdentityOf(context) is { } identity
+                    ? TypedResults.Ok(new WhoAmI(identity.Name, identity.Role == AdminRole.Operator ? "operator" : "viewer"))
+                    : TypedResults.Ok(new WhoAmI(null, "none")))
+            .WithTags("Releases").WithName("WhoAmI").WithSummary("The key's name and role (operator, viewer; none when the router has no keys and takes no changes).");
         endpoints.MapGet("/", (HttpResponse response) =>
             {
                 // The page holds the key in sessionStorage: keep other sites from framing it.
@@ -38,7 +45,11 @@ internal static partial class DashboardEndpoints
                 return TypedResults.Bytes(Page.Value, "text/html; charset=utf-8");
             })
             .ExcludeFromDescription();
+    }
 
     [GeneratedRegex("<script>(.*?)</script>", RegexOptions.Singleline)]
     private static partial Regex InlineScript();
 }
+
+/// <summary>The answer of GET /admin/whoami.</summary>
+internal sealed record WhoAmI(string? Name, string Role);

@@ -16,9 +16,10 @@ internal sealed record ReleaseView(
     IReadOnlyList<SegmentView> Segments,
     GuardView Guard,
     StepsView? Steps,
-    IReadOnlyList<RouteView> Routes)
+    IReadOnlyList<RouteView> Routes,
+    NoticeView? Notice)
 {
-    public static ReleaseView Of(ReleaseState state, GuardVerdict? verdict, StepsView? steps, IReadOnlyList<RouteView> routes) => new(
+    public static ReleaseView Of(ReleaseState state, GuardVerdict? verdict, StepsView? steps, IReadOnlyList<RouteView> routes, DateTimeOffset now) => new(
         state.Name,
         state.Stable,
         state.Canary,
@@ -30,11 +31,15 @@ internal sealed record ReleaseView(
             Active: state.IsActive(s)))],
         GuardView.Of(state, verdict),
         steps,
-        routes);
+        routes,
+        state.Notice is { } notice ? new NoticeView(notice.Message, notice.From, notice.Until, notice.IsActive(now)) : null);
 
     /// <summary>The ETag of a state: its revision, quoted.</summary>
     public static string ETagOf(ReleaseState state) => $"\"{state.Revision}\"";
 }
+
+/// <summary>The release's notice to its users; <see cref="Active"/> while <c>GET /canary/notice</c> serves it.</summary>
+internal sealed record NoticeView(string Message, DateTimeOffset From, DateTimeOffset Until, bool Active);
 
 /// <summary>A segment; <see cref="Active"/> is false while a rollback holds it off the canary.</summary>
 internal sealed record SegmentView(string Name, string Source, IReadOnlyList<string> Values, string Version, bool Active);

@@ -11,7 +11,7 @@ namespace Canary.Router.Admin;
 internal sealed class ReleaseViews(RouterCore core, GuardMonitor guard, IProxyStateLookup lookup)
 {
     public ReleaseView Of(ReleaseState state) =>
-        ReleaseView.Of(state, guard.Last(state.Name), Steps(state), Routes(state));
+        ReleaseView.Of(state, guard.Last(state.Name), Steps(state), Routes(state), core.Time.GetUtcNow());
 
     private StepsView? Steps(ReleaseState state)
     {

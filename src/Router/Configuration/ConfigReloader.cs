@@ -53,7 +53,7 @@ internal sealed partial class ConfigReloader(
             }
 
             WarnAboutRestartOnlyKeys(current, next);
-            var running = next with { PublicUrls = current.PublicUrls, AdminUrls = current.AdminUrls, StateFile = current.StateFile, Cookie = current.Cookie, Authentication = current.Authentication };
+            var running = next with { PublicUrls = current.PublicUrls, AdminUrls = current.AdminUrls, StateFile = current.StateFile, Cookie = current.Cookie, Authentication = current.Authentication, Notify = current.Notify };
             var previousRoutes = core.Table;
             var routes = RoutingTable.Build(running, core.Metrics, core.Counters, previousRoutes);
             var (yarpRoutes, clusters) = YarpConfigBuilder.Build(running);
@@ -101,6 +101,7 @@ internal sealed partial class ConfigReloader(
             ("StateFile", current.StateFile != next.StateFile),
             ("Cookie", current.Cookie != next.Cookie),
             ("Authentication", current.Authentication != next.Authentication),
+            ("Notify", !Notifications.NotifyOptions.Same(current.Notify, next.Notify)),
         })
         {
             if (changed)

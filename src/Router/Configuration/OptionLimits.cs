@@ -44,4 +44,16 @@ internal static class OptionLimits
 
     public const int MinOutageHoldSeconds = 1;
     public const int MaxOutageHoldSeconds = 300;
+
+    public const int DefaultNotifyRetries = 4;
+    public const int MinNotifyRetries = 0;
+    public const int MaxNotifyRetries = 10;
+
+    public const int DefaultNotifyRetryDelayMs = 1000;
+    public const int MinNotifyRetryDelayMs = 10;
+    public const int MaxNotifyRetryDelayMs = 60_000;
+
+    public const int DefaultNotifyQueueLength = 1000;
+    public const int MinNotifyQueueLength = 1;
+    public const int MaxNotifyQueueLength = 100_000;
 }

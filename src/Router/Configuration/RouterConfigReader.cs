@@ -84,6 +84,7 @@ internal static class RouterConfigReader
             };
         auth?.Complete();
 
+        var notify = Notifications.NotifyReader.Read(router, problems);
         var releases = new List<ReleaseOptions>();
         foreach (var (name, element, path) in router.Entries("Releases"))
         {
@@ -108,6 +109,7 @@ internal static class RouterConfigReader
             RecordRequests = router.Boolean("RecordRequests", true),
             Cookie = cookieOptions,
             Authentication = jwt,
+            Notify = notify,
             Releases = releases,
         };
     }

@@ -25,6 +25,7 @@ internal static partial class RouterConfigValidator
 
         CheckRange("Router.Cookie.MaxAgeDays", options.Cookie.MaxAgeDays, OptionLimits.MinCookieMaxAgeDays, OptionLimits.MaxCookieMaxAgeDays, problems);
         CheckAuthentication(options.Authentication, problems);
+        Notifications.NotifyValidator.Validate(options.Notify, problems);
 
         if (options.Releases.Count == 0)
         {

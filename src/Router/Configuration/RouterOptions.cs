@@ -22,6 +22,9 @@ internal sealed record RouterOptions
 
     public JwtOptions? Authentication { get; init; }
 
+    /// <summary>Webhooks told about decisions; null when router.json has no Notify section.</summary>
+    public Notifications.NotifyOptions? Notify { get; init; }
+
     /// <summary>In the order router.json lists them.</summary>
     public IReadOnlyList<ReleaseOptions> Releases { get; init; } = [];
 

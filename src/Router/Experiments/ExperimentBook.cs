@@ -162,10 +162,13 @@ internal sealed class ExperimentBook
         new(release, [], saved.Current is { } c ? ExperimentFile.ToRun(c, Changes) : null,
             saved.Previous is { } p && p.Ended is { } at ? new EndedRun(ExperimentFile.ToRun(p, Changes), at) : null, []);
 
+    /// <summary>The prefix of the figures an ended experiment leaves on the change that ended it (its verdict).</summary>
+    public const string EndFiguresPrefix = "experiment.end.";
+
     /// <summary>An ended experiment's final figures: users per version, each goal's converted users (or mean) and lift, the SRM p-value.</summary>
     private static void AddFinalFigures(Dictionary<string, double> figures, ExperimentReport report)
     {
-        const string prefix = "experiment.end.";
+        const string prefix = EndFiguresPrefix;
         figures[prefix + "weight"] = report.Weight ?? 0;
         foreach (var version in report.Versions)
         {

@@ -63,7 +63,7 @@ internal static class GoalBeaconEndpoints
                 "A beacon counts for a known user: send the release's user key or the router's signed cookie (a tampered cookie is refused).");
         }
 
-        var decision = CohortDecider.Decide(state, context, key);
+        var decision = CohortDecider.Decide(state, context, key, core.Previews, core.Time);
         context.Response.Headers[CanaryHeaders.Version] = decision.Version;
 
         // Segment users and releases without a split are not part of an experiment: accepted, not counted.

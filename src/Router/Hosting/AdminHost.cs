@@ -1,6 +1,8 @@
 using Canary.Router.Admin;
 using Canary.Router.Experiments;
 using Canary.Router.Guard;
+using Canary.Router.Notices;
+using Canary.Router.Previews;
 using Canary.Router.Routing;
 using Microsoft.AspNetCore.Diagnostics;
 using Prometheus;
@@ -23,6 +25,7 @@ internal static class AdminHost
         builder.Services.AddSingleton<ReleaseViews>();
         builder.Services.AddSingleton<VersionHealth>();
         builder.Services.AddSingleton(key);
+        builder.Services.AddSingleton(new Previews.PublicListener(proxy.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()));
 
         // Kestrel's own refusals met while the app reads (a malformed chunk, a body over its limit) say what was wrong.
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
@@ -60,7 +63,7 @@ internal static class AdminHost
         // The API's shape is no secret, but every /admin/* read needs the key once one is configured: one rule.
         app.MapGroup("/admin").AddEndpointFilter<AdminAuthFilter>().MapOpenApi("/{documentName}.json");
         app.MapDashboard();
-        app.MapReleaseEndpoints().MapFiguresEndpoints().MapStrategyEndpoints();
+        app.MapReleaseEndpoints().MapFiguresEndpoints().MapStrategyEndpoints().MapNoticeEndpoints().MapPreviewEndpoints();
         app.MapExperimentEndpoints();
         return app;
     }

@@ -16,6 +16,7 @@ internal static class PublicHost
     public static async Task<WebApplication> BuildAsync(RouterCore core, RouterHostOptions hostOptions)
     {
         var builder = HostDefaults.CreateBuilder(core, core.Options.PublicUrls, hostOptions);
+        hostOptions.Logging?.Invoke(builder.Logging);
         builder.Services.AddSingleton(core.Store);
         builder.Services.AddSingleton(core.Anonymous);
         builder.Services.AddSingleton<GuardMonitor>();
@@ -27,6 +28,11 @@ internal static class PublicHost
         builder.Services.AddHostedService<State.StateFlusher>();
         builder.Services.AddHostedService<Experiments.ExperimentFlusher>();
         builder.Services.AddHostedService<ExperimentGuardrail>();
+        if (core.Options.Notify is { } notify)
+        {
+            Notifications.NotificationSender.AddTo(builder.Services, notify);
+        }
+
         Telemetry.Add(builder.Services, hostOptions);
         var (routes, clusters) = YarpConfigBuilder.Build(core.Options);
         builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters)
@@ -71,6 +77,8 @@ internal static class PublicHost
         }
 
         app.MapGoalBeacons();
+        Notices.NoticeEndpoints.MapPublicNotices(app);
+        Previews.PreviewEndpoints.MapPublicPreviews(app);
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<CohortRoutingMiddleware>();

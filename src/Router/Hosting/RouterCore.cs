@@ -53,7 +53,9 @@ internal sealed class RouterCore : IDisposable
             new ChangeCause(Actor.Reload, "start", "config", $"{Path.GetFileName(ConfigPath)} read at start"), restored.GetValueOrDefault);
         Experiments.Load(options, Store.All(), restore: true);
         ExperimentMetrics.Attach(Metrics, Experiments);
-        Anonymous = new AnonymousUsers(new AnonymousId(CookieKey.Load(stateFile, time, out var keyWarning)), options.Cookie);
+        var cookieKey = CookieKey.Load(stateFile, time, out var keyWarning);
+        Anonymous = new AnonymousUsers(new AnonymousId(cookieKey), options.Cookie);
+        Previews = new PreviewLinks(cookieKey);
         if (keyWarning is not null)
         {
             StartupWarnings.Add(keyWarning);
@@ -93,6 +95,9 @@ internal sealed class RouterCore : IDisposable
     public FailureSignal Signal { get; } = new();
 
     public AnonymousUsers Anonymous { get; }
+
+    /// <summary>Signed preview links, with the anonymous cookie's key (so replicas sharing <c>CANARY_COOKIE_KEY</c> agree).</summary>
+    public PreviewLinks Previews { get; }
 
     /// <summary>Every release's A/B experiment: goals, counts, persistence.</summary>
     public ExperimentBook Experiments { get; }

@@ -14,6 +14,9 @@ internal sealed record RouterHostOptions
     /// <summary>Extra tracing setup (e.g. an in-memory exporter in tests); turns tracing on even without an OTLP endpoint.</summary>
     public Action<TracerProviderBuilder>? Tracing { get; init; }
 
+    /// <summary>Extra logging setup of the public host (e.g. a test's provider that reads what the router logs).</summary>
+    public Action<ILoggingBuilder>? Logging { get; init; }
+
     /// <summary>Extra metrics setup; turns OTel metrics on even without an OTLP endpoint.</summary>
     public Action<MeterProviderBuilder>? Metering { get; init; }
 

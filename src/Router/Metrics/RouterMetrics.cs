@@ -47,6 +47,8 @@ internal sealed class RouterMetrics : IDisposable
             new CounterConfiguration { LabelNames = ["release", "version", "goal"] });
         ExperimentUsers = factory.CreateGauge("canary_experiment_users", "Users exposed to each version in the running experiment (HyperLogLog estimate).",
             new GaugeConfiguration { LabelNames = ["release", "version"] });
+        Notifications = factory.CreateCounter("canary_notifications_total", "Decisions sent to each Router.Notify target, by result (delivered; failed after every retry; dropped: the target's queue was full).",
+            new CounterConfiguration { LabelNames = ["target", "result"] });
 
         OtelRequests = _meter.CreateCounter<long>("canary.requests", "{request}", "Requests proxied, by release, route, version and status class.");
         OtelDuration = _meter.CreateHistogram<double>("canary.request.duration", "s", "Request duration through the router, by release, route and version.",
@@ -74,6 +76,8 @@ internal sealed class RouterMetrics : IDisposable
     public Counter GoalConversions { get; }
 
     public Gauge ExperimentUsers { get; }
+
+    public Counter Notifications { get; }
 
     public Counter<long> OtelRequests { get; }
 

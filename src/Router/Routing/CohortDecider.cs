@@ -3,13 +3,21 @@ using Canary.Router.State;
 namespace Canary.Router.Routing;
 
 /// <summary>
-/// The per-request decision, a pure function of the release state and the request: segments first (first match
-/// wins), then the user's bucket against the weight. It allocates nothing.
+/// The per-request decision, a pure function of the release state and the request: a signed preview cookie first
+/// (an operator's link), then segments (first match wins), then the user's bucket against the weight. It allocates
+/// nothing, but for a preview of a version that is neither stable nor canary.
 /// </summary>
 internal static class CohortDecider
 {
-    public static CohortDecision Decide(ReleaseState state, HttpContext context, ReadOnlySpan<char> userKey) =>
-        TryMatchSegment(state, context, out var decision) ? decision : ByWeight(state, userKey);
+    /// <param name="previews">The router's preview links; without them (a test of the rest) no preview cookie counts.</param>
+    public static CohortDecision Decide(ReleaseState state, HttpContext context, ReadOnlySpan<char> userKey, PreviewLinks? previews = null, TimeProvider? time = null) =>
+        (previews is not null && previews.TryMatch(state, context, time ?? TimeProvider.System, out var decision)) || TryMatchSegment(state, context, out decision)
+            ? decision
+            : ByWeight(state, userKey);
+
+    /// <summary>The decisions that come before the weight: the access-controlled preview cookie, then the opt-in segments.</summary>
+    public static bool TryMatchPreviewOrSegment(ReleaseState state, HttpContext context, PreviewLinks previews, TimeProvider time, out CohortDecision decision) =>
+        previews.TryMatch(state, context, time, out decision) || TryMatchSegment(state, context, out decision);
 
     public static bool TryMatchSegment(ReleaseState state, HttpContext context, out CohortDecision decision)
     {

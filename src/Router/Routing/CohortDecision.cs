@@ -11,6 +11,9 @@ internal enum CohortReason
 
     /// <summary>The user's bucket against the weight.</summary>
     Weight,
+
+    /// <summary>A signed preview cookie an operator's link set.</summary>
+    Preview,
 }
 
 /// <summary>The version one request goes to, and why.</summary>

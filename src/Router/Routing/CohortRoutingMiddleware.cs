@@ -35,7 +35,7 @@ internal sealed class CohortRoutingMiddleware(
 
         var state = snapshot.StateOf(binding);
         Experiments.ExperimentVisit visit = default;
-        if (!CohortDecider.TryMatchSegment(state, context, out var decision))
+        if (!CohortDecider.TryMatchPreviewOrSegment(state, context, core.Previews, core.Time, out var decision))
         {
             // Every user of a release with a canary gets a key (an anonymous cookie at worst), even at 0% or 100%,
             // so the weight can move later without moving anyone who should stay.
@@ -232,6 +232,7 @@ internal sealed class CohortRoutingMiddleware(
             {
                 CohortReason.Segment => "segment",
                 CohortReason.Weight => "weight",
+                CohortReason.Preview => "preview",
                 _ => "stable",
             });
             if (decision.Segment is not null)

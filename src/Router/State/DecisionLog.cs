@@ -75,6 +75,9 @@ internal sealed class DecisionLog
 
     public static JsonSerializerOptions JsonOptions => Json;
 
+    /// <summary>Raised for every new entry, in sequence order, inside the log's lock: an observer must neither block nor throw (the notifications enqueue).</summary>
+    public event Action<DecisionEvent>? Appended;
+
     /// <summary>Appends that failed since the start (the events are still in memory).</summary>
     public long FailedAppends { get; private set; }
 
@@ -126,16 +129,23 @@ internal sealed class DecisionLog
         lock (_gate)
         {
             var lines = new System.Text.StringBuilder();
+            List<DecisionEvent> added = [];
             foreach (var (release, cause, before, after) in entries)
             {
                 var entry = new DecisionEvent(++_sequence, at, release, cause.Actor, cause.Action, cause.Code, cause.Reason, before, after, cause.Figures, cause.Key);
                 Keep(entry);
+                added.Add(entry);
                 lines.Append(JsonSerializer.Serialize(entry, Json)).Append('\n');
             }
 
             if (lines.Length > 0)
             {
                 Append(lines.ToString());
+            }
+
+            foreach (var entry in added)
+            {
+                Appended?.Invoke(entry);
             }
         }
     }

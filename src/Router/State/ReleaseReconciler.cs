@@ -14,6 +14,7 @@ namespace Canary.Router.State;
 /// re-arm a canary the guard or an operator stopped, or send users to the version just switched away from. The edit
 /// is then recorded as seen, with the reason in the decision log, and not applied later either.</item>
 /// <item>Steps added to a progressing release start at the first step; removed steps stop.</item>
+/// <item>An operator's notice to users stays whatever the file says: it is about the service, not its versions.</item>
 /// </list>
 /// </summary>
 internal static class ReleaseReconciler
@@ -23,7 +24,7 @@ internal static class ReleaseReconciler
         var origin = ReleaseOrigin.Of(options);
         if (current is null || !current.Origin.SameVersions(origin))
         {
-            return new Reconciled(ReleaseState.FromOptions(options));
+            return new Reconciled(ReleaseState.FromOptions(options) with { Notice = current?.Notice });
         }
 
         var next = current with

@@ -41,6 +41,9 @@ internal sealed record ReleaseState
     /// <summary>Destinations taking no new requests (rolling updates), by route and address.</summary>
     public IReadOnlyList<DrainedDestination> Draining { get; init; } = [];
 
+    /// <summary>An operator's message to the release's end users for a time (<c>GET /canary/notice</c>); null when none is scheduled.</summary>
+    public ReleaseNotice? Notice { get; init; }
+
     /// <summary>What router.json said when this state was derived from it: how a reload or a restart tells an edit of the file from an operator's change.</summary>
     public ReleaseOrigin Origin { get; init; } = new(null, null, 0, "");
 
@@ -54,7 +57,7 @@ internal sealed record ReleaseState
     public bool Equals(ReleaseState? other) => other is not null
         && Name == other.Name && Stable == other.Stable && Canary == other.Canary && CanaryBuckets == other.CanaryBuckets
         && Phase == other.Phase && Revision == other.Revision && Step == other.Step && Origin == other.Origin
-        && Draining.SequenceEqual(other.Draining);
+        && Draining.SequenceEqual(other.Draining) && Notice == other.Notice;
 
     public override int GetHashCode() => HashCode.Combine(Name, Stable, Canary, CanaryBuckets, Phase, Revision, Step, Origin);
 
@@ -92,6 +95,12 @@ internal sealed record ReleaseState
         UserKey = options.UserKey,
         Segments = options.Segments,
     };
+}
+
+/// <summary>A message for a release's end users, shown from <paramref name="From"/> until (excluding) <paramref name="Until"/>.</summary>
+internal sealed record ReleaseNotice(string Message, DateTimeOffset From, DateTimeOffset Until)
+{
+    public bool IsActive(DateTimeOffset now) => From <= now && now < Until;
 }
 
 /// <summary>A destination of one route that takes no new requests.</summary>

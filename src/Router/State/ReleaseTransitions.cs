@@ -132,4 +132,11 @@ internal static class ReleaseTransitions
         { Phase: ReleasePhase.RolledBack } => Transition.Refuse($"release '{state.Name}' is already rolled back"),
         _ => Transition.To(state with { CanaryBuckets = 0, Phase = ReleasePhase.RolledBack }),
     };
+
+    /// <summary>Schedules the release's notice to users, replacing the one it had.</summary>
+    public static Transition SetNotice(ReleaseState state, ReleaseNotice notice) => Transition.To(state with { Notice = notice });
+
+    public static Transition ClearNotice(ReleaseState state) => state.Notice is null
+        ? Transition.Refuse($"release '{state.Name}' has no notice")
+        : Transition.To(state with { Notice = null });
 }

@@ -83,11 +83,11 @@ internal sealed class StateFile(string path)
     internal sealed record Entry(
         string Stable, string? Canary, double Weight, ReleasePhase Phase, long Revision,
         string? OriginStable, string? OriginCanary, double OriginWeight,
-        int Step = -1, IReadOnlyList<DrainedDestination>? Draining = null, string? OriginSettings = null)
+        int Step = -1, IReadOnlyList<DrainedDestination>? Draining = null, string? OriginSettings = null, ReleaseNotice? Notice = null)
     {
         public static Entry Of(ReleaseState state) => new(
             state.Stable, state.Canary, state.Weight, state.Phase, state.Revision,
-            state.Origin.Stable, state.Origin.Canary, state.Origin.Weight, state.Step, state.Draining, state.Origin.Settings);
+            state.Origin.Stable, state.Origin.Canary, state.Origin.Weight, state.Step, state.Draining, state.Origin.Settings, state.Notice);
 
         /// <summary>
         /// The state as it was when persisted, over the settings router.json gives now, when the persisted origin names
@@ -107,6 +107,7 @@ internal sealed class StateFile(string path)
                 Revision = Revision,
                 Origin = origin,
                 Draining = Draining ?? [],
+                Notice = Notice,
             };
             return origin.SameVersions(fromConfig.Origin)
                 ? restored with { Step = Math.Min(Step, fromConfig.Steps.Count - 1) }

@@ -31,9 +31,11 @@ internal sealed class TestRouter : IAsyncDisposable
     public Uri AdminAddress => Host.AdminAddress;
 
     /// <param name="goals">The release's experiment goals (router.json "Goals"), when the test needs them.</param>
-    public static async Task<TestRouter> StartAsync(double weight, IReadOnlyList<RouteSpec> routes, RouterHostOptions? options = null, JsonArray? goals = null)
+    /// <param name="edit">Changes to the release's router.json object (steps, guard settings), when the test needs them.</param>
+    public static async Task<TestRouter> StartAsync(double weight, IReadOnlyList<RouteSpec> routes, RouterHostOptions? options = null, JsonArray? goals = null,
+        Action<JsonObject>? edit = null)
     {
-        return new TestRouter(await InProcessRouter.StartAsync("browser", Config(weight, routes, goals), options));
+        return new TestRouter(await InProcessRouter.StartAsync("browser", Config(weight, routes, goals, edit), options));
     }
 
     /// <summary>The version the documented bucket rule gives a user key at a weight.</summary>
@@ -59,7 +61,7 @@ internal sealed class TestRouter : IAsyncDisposable
         await _router.DisposeAsync();
     }
 
-    private static string Config(double weight, IReadOnlyList<RouteSpec> routes, JsonArray? goals)
+    private static string Config(double weight, IReadOnlyList<RouteSpec> routes, JsonArray? goals, Action<JsonObject>? edit)
     {
         var routeObjects = new JsonObject();
         foreach (var route in routes)
@@ -103,6 +105,7 @@ internal sealed class TestRouter : IAsyncDisposable
             config["Router"]!["Releases"]![Release]!["Goals"] = goals;
         }
 
+        edit?.Invoke(config["Router"]!["Releases"]![Release]!.AsObject());
         return config.ToJsonString();
     }
 }

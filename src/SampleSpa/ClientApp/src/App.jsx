@@ -7,6 +7,10 @@ const HAS_NEW_FEATURES = SPA_VERSION !== 'v1';
 const RELOAD_FLAG = 'canary:mismatch-reloaded';
 // Long enough for the user to read the notice.
 const RELOAD_DELAY_MS = 1000;
+// The version this page was before the automatic reload, so the reloaded page can say what happened.
+const MOVED_FROM = 'canary:moved-from';
+// The router's notices to users (maintenance windows and the like) start and end on the clock.
+const NOTICE_POLL_MS = 30000;
 
 const currency = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 
@@ -60,11 +64,63 @@ function FeedbackWidget() {
   );
 }
 
+// The operators' notices for this shop, from the router itself (GET /canary/notice, never cached).
+function NoticeBanner() {
+  const [notices, setNotices] = useState([]);
+  useEffect(() => {
+    const controller = new AbortController();
+    // No notice is not an error: without the router (or with an old one) the page just has none.
+    const load = () => getJson('/canary/notice', controller.signal).then((body) => setNotices(body.notices ?? []), () => {});
+    load();
+    const timer = setInterval(load, NOTICE_POLL_MS);
+    return () => {
+      clearInterval(timer);
+      controller.abort();
+    };
+  }, []);
+  if (notices.length === 0) {
+    return null;
+  }
+  return (
+    <aside className="notice-banner" role="status" data-testid="notice-banner">
+      {notices.map((notice) => (
+        <p key={notice.release}>
+          <strong>Notice:</strong> {notice.message}{' '}
+          <small>(until {new Date(notice.until).toUTCString()})</small>
+        </p>
+      ))}
+    </aside>
+  );
+}
+
+// After the automatic reload: what happened, in words, instead of a page that silently changed under the user.
+function VersionChanged({ from }) {
+  const [open, setOpen] = useState(true);
+  if (!open) {
+    return null;
+  }
+  return (
+    <p className="notice version-changed" role="status" data-testid="version-changed">
+      The shop changed while you had it open: this page was {from} and the server moved you to {SPA_VERSION}, so it
+      reloaded to match. Anything you had in progress may need another try.{' '}
+      <button type="button" onClick={() => setOpen(false)}>
+        OK
+      </button>
+    </p>
+  );
+}
+
 export default function App() {
   const [apiVersion, setApiVersion] = useState(null);
   const [products, setProducts] = useState([]);
   const [error, setError] = useState(null);
   const [ordered, setOrdered] = useState(null);
+  // Read once: a later manual reload says nothing more.
+  const [movedFrom] = useState(() => {
+    const from = sessionStorage.getItem(MOVED_FROM);
+    sessionStorage.removeItem(MOVED_FROM);
+    return from;
+  });
 
   const order = (product) =>
     postJson('/api/orders', { productId: product.id, quantity: 1 }).then(
@@ -100,6 +156,7 @@ export default function App() {
     }
     const timer = setTimeout(() => {
       sessionStorage.setItem(RELOAD_FLAG, '1');
+      sessionStorage.setItem(MOVED_FROM, SPA_VERSION);
       window.location.reload();
     }, RELOAD_DELAY_MS);
     return () => clearTimeout(timer);
@@ -120,6 +177,10 @@ export default function App() {
           API version <strong data-testid="api-version">{apiVersion ?? '…'}</strong>
         </span>
       </section>
+
+      <NoticeBanner />
+
+      {!mismatch && apiVersion !== null && movedFrom !== null && movedFrom !== SPA_VERSION && <VersionChanged from={movedFrom} />}
 
       {mismatch && (
         <p className="notice" data-testid="version-mismatch">
