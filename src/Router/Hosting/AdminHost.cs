@@ -61,6 +61,7 @@ internal static class AdminHost
         app.MapDashboard();
         app.MapReleaseEndpoints().MapFiguresEndpoints().MapStrategyEndpoints();
         app.MapExperimentEndpoints();
+        app.MapStoreEndpoints();
         return app;
     }
 }

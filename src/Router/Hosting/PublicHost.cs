@@ -25,6 +25,12 @@ internal static class PublicHost
         builder.Services.AddSingleton<ConfigReloader>();
         builder.Services.AddHostedService<ConfigWatcher>();
         builder.Services.AddHostedService<State.StateFlusher>();
+        if (core.Shared is { } shared)
+        {
+            builder.Services.AddSingleton(shared);
+            builder.Services.AddHostedService<State.SharedStateLoop>();
+        }
+
         builder.Services.AddHostedService<Experiments.ExperimentFlusher>();
         builder.Services.AddHostedService<ExperimentGuardrail>();
         Telemetry.Add(builder.Services, hostOptions);

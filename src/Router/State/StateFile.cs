@@ -8,7 +8,7 @@ namespace Canary.Router.State;
 /// last revision of releases that were removed. Written whole and durably (<see cref="DurableFile"/>), so a crash
 /// leaves either the old file or the new one, never half of one.
 /// </summary>
-internal sealed class StateFile(string path)
+internal sealed class StateFile(string path) : IStatePersistence
 {
     private const int FormatVersion = 1;
 
@@ -21,6 +21,14 @@ internal sealed class StateFile(string path)
     };
 
     public string Path { get; } = path;
+
+    void IStatePersistence.Write(RouterSnapshot snapshot, IReadOnlyDictionary<string, long> retired, IReadOnlyList<Commit> unwritten) =>
+        Write(snapshot.Releases, retired);
+
+    /// <summary>One release as this file keeps it, as JSON (Redis keeps each release so).</summary>
+    public static string Serialize(ReleaseState state) => JsonSerializer.Serialize(Entry.Of(state), Json);
+
+    public static Entry? Deserialize(string json) => JsonSerializer.Deserialize<Entry>(json, Json);
 
     public void Write(IReadOnlyList<ReleaseState> releases, IReadOnlyDictionary<string, long> retired)
     {
