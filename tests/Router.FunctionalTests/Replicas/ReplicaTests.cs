@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Canary.Router.FunctionalTests.Guard;
+using Canary.Router.FunctionalTests.Hosting;
+
+namespace Canary.Router.FunctionalTests.Replicas;
+
+/// <summary>
+/// Three real router processes on one real redis-server (issue 13): one state, one guard over all traffic, steps
+/// advanced once, and fail-static while Redis is down. Waits are generous deadlines, not timings (those are bench/'s).
+/// </summary>
+[Collection(RealProcesses.Name)]
+public sealed class ReplicaTests(SampleApiPair samples) : IClassFixture<SampleApiPair>, IAsyncLifetime
+{
+    private static readonly HttpClient Client = new(new SocketsHttpHandler { UseCookies = false }) { Timeout = TimeSpan.FromSeconds(30) };
+
+    public Task InitializeAsync() => samples.ResetAsync();
+
+    public Task DisposeAsync() => samples.ResetAsync();
+
+    [Fact]
+    public async Task AdminWrites_OnOneReplica_ServedByEveryReplicaSameVersionPerUser()
+    {
+        await using var fleet = await ReplicaFleet.StartAsync(samples, 3, new JsonObject { ["Weight"] = 50 });
+        var users = Enumerable.Range(0, 20).Select(i => "user-" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+        await EveryUserOnOneVersionAsync(fleet, users);
+
+        // Each admin action on one replica, then every replica serves it (and the same revision).
+        (int Replica, HttpMethod Method, string Action, string? Body, Func<JsonObject, bool> Done)[] writes =
+        [
+            (0, HttpMethod.Put, "weight", """{"weight": 100}""", r => (double)r["weight"]! == 100),
+            (1, HttpMethod.Post, "pause", null, r => (string?)r["phase"] == "Paused"),
+            (2, HttpMethod.Post, "rollback", null, r => (string?)r["phase"] == "RolledBack"),
+            (0, HttpMethod.Put, "weight", """{"weight": 30}""", r => (double)r["weight"]! == 30),
+            (1, HttpMethod.Post, "promote", null, r => (string?)r["phase"] == "Promoted"),
+        ];
+        foreach (var (replica, method, action, body, done) in writes)
+        {
+            using var response = await fleet.Routers[replica].AdminAsync(method, action, body);
+            Assert.True(response.IsSuccessStatusCode, $"{action} on replica {replica}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            var revision = (long)(await fleet.Routers[replica].ReleaseAsync())["revision"]!;
+            await fleet.UntilAllAsync(r => done(r) && ReplicaFleet.Revision(r) == revision, $"served {action} at revision {revision}");
+        }
+
+        await EveryUserOnOneVersionAsync(fleet, users);
+        var promoted = await fleet.Routers[2].ReleaseAsync();
+        foreach (var user in users)
+        {
+            Assert.Equal((string?)promoted["stable"], (await ReplicaFleet.AskAsync(Client, fleet.Routers[2], user)).Version);
+        }
+
+        // The decision log is the fleet's: every replica shows each write once, in order.
+        var logs = await Task.WhenAll(fleet.Routers.Select(r => r.EventsAsync()));
+        foreach (var log in logs)
+        {
+            var actions = log.Where(e => (string?)e!["actor"] == "operator").Select(e => (string)e!["action"]!).ToList();
+            Assert.Equal(["weight", "pause", "rollback", "weight", "promote"], actions);
+        }
+    }
+
+    [Fact]
+    public async Task ConcurrentWrites_SameIfMatchOnTwoReplicas_ExactlyOneWins()
+    {
+        await using var fleet = await ReplicaFleet.StartAsync(samples, 3, new JsonObject { ["Weight"] = 10 });
+        for (var round = 0; round < 5; round++)
+        {
+            var states = await fleet.UntilAllAsync(r => true, "answered");
+            var revision = ReplicaFleet.Revision(states[0]);
+            await fleet.UntilAllAsync(r => ReplicaFleet.Revision(r) == revision, $"reached revision {revision}");
+            var tag = "\"" + revision.ToString(CultureInfo.InvariantCulture) + "\"";
+            var answers = await Task.WhenAll(
+                fleet.Routers[0].AdminAsync(HttpMethod.Put, "weight", """{"weight": 20}""", tag),
+                fleet.Routers[1].AdminAsync(HttpMethod.Put, "weight", """{"weight": 40}""", tag));
+            var codes = answers.Select(a => a.StatusCode).OrderBy(c => c).ToList();
+            Assert.Equal([HttpStatusCode.OK, HttpStatusCode.PreconditionFailed], codes);
+            var winner = answers[0].StatusCode == HttpStatusCode.OK ? 20.0 : 40.0;
+            await fleet.UntilAllAsync(r => (double)r["weight"]! == winner && ReplicaFleet.Revision(r) == revision + 1, $"served the winner's {winner}%");
+            foreach (var answer in answers)
+            {
+                answer.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task FailingCanary_SplitAcrossReplicasEachBelowMinRequests_RolledBackOnAllOnce()
+    {
+        const int MinRequests = 30;
+        await using var fleet = await ReplicaFleet.StartAsync(samples, 3, new JsonObject
+        {
+            ["Weight"] = 100,
+            ["Guard"] = new JsonObject { ["WindowSeconds"] = 60, ["MinRequests"] = MinRequests, ["MaxErrorRate"] = 0.05, ["MaxP99Ms"] = 10_000 },
+        });
+        await samples.V2.SetFaultsAsync(errorRate: 1.0);
+
+        // Each replica serves fewer canary requests than MinRequests; together they serve more.
+        var perReplica = (MinRequests / 3) + 5;
+        await Task.WhenAll(fleet.Routers.Select(async (router, i) =>
+        {
+            for (var n = 0; n < perReplica; n++)
+            {
+                await ReplicaFleet.AskAsync(Client, router, $"user-{i}-{n}");
+            }
+        }));
+        await fleet.UntilAllAsync(r => (string?)r["phase"] == "RolledBack", "rolled the canary back");
+        foreach (var router in fleet.Routers)
+        {
+            Assert.Equal("v1", (await ReplicaFleet.AskAsync(Client, router, "user-0-0")).Version);
+        }
+
+        var rollbacks = (await fleet.Routers[0].EventsAsync()).Count(e => (string?)e!["actor"] == "guard" && (string?)e!["action"] == "rollback");
+        Assert.Equal(1, rollbacks);
+    }
+
+    [Fact]
+    public async Task Steps_ThreeReplicas_EachStepAdvancedOnce()
+    {
+        await using var fleet = await ReplicaFleet.StartAsync(samples, 3, new JsonObject
+        {
+            ["Steps"] = new JsonArray(
+                new JsonObject { ["Weight"] = 10, ["HoldSeconds"] = 1 },
+                new JsonObject { ["Weight"] = 30, ["HoldSeconds"] = 1 },
+                new JsonObject { ["Weight"] = 60, ["HoldSeconds"] = 1 }),
+            ["OnInconclusive"] = "Advance",
+        });
+        await fleet.UntilAllAsync(r => (string?)r["phase"] == "Promoted", "promoted", seconds: 60);
+        var events = await fleet.Routers[1].EventsAsync();
+        var steps = events.Where(e => (string?)e!["actor"] == "steps").Select(e => $"{e!["action"]} {(double)e!["after"]!["weight"]!}").ToList();
+        Assert.Equal(["step 30", "step 60", "promote 100"], steps);
+    }
+
+    [Fact]
+    public async Task RedisKilled_ServesWritesRefusedGuardProtects_ThenRedisBackConverges()
+    {
+        await using var fleet = await ReplicaFleet.StartAsync(samples, 3, new JsonObject
+        {
+            ["Weight"] = 0,
+            ["Guard"] = new JsonObject { ["WindowSeconds"] = 30, ["MinRequests"] = 10, ["MaxErrorRate"] = 0.05, ["MaxP99Ms"] = 10_000 },
+        });
+        using (var set = await fleet.Routers[0].AdminAsync(HttpMethod.Put, "weight", """{"weight": 100}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        }
+
+        await fleet.UntilAllAsync(r => (double)r["weight"]! == 100, "took 100%");
+        fleet.Redis.Kill();
+
+        // Requests are still served, by the last state every replica had.
+        foreach (var router in fleet.Routers)
+        {
+            for (var n = 0; n < 10; n++)
+            {
+                Assert.Equal((HttpStatusCode.OK, "v2"), await ReplicaFleet.AskAsync(Client, router, $"user-{n}"));
+            }
+        }
+
+        // Writes are refused whole, saying why; health stays up; the store says it is down.
+        using (var refused = await fleet.Routers[1].AdminAsync(HttpMethod.Put, "weight", """{"weight": 50}"""))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Contains("Redis is unreachable", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        var store = await fleet.Routers[1].GetAsync("/admin/store");
+        Assert.False((bool)store["up"]!);
+        Assert.Equal(100, (double)(await fleet.Routers[1].ReleaseAsync())["weight"]!);
+
+        // A replica restarted meanwhile starts from its last local state.
+        fleet.Routers[2].Kill();
+        await fleet.Routers[2].StartAsync();
+        Assert.Equal((HttpStatusCode.OK, "v2"), await ReplicaFleet.AskAsync(Client, fleet.Routers[2], "user-1"));
+
+        // The guard still protects: replica 0 alone sees the canary fail and rolls it back locally.
+        await samples.V2.SetFaultsAsync(errorRate: 1.0);
+        for (var n = 0; n < 40; n++)
+        {
+            await ReplicaFleet.AskAsync(Client, fleet.Routers[0], $"user-{n}");
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((string?)(await fleet.Routers[0].ReleaseAsync())["phase"] != "RolledBack")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "replica 0 did not roll back while Redis was down");
+            await Task.Delay(25);
+        }
+
+        // Redis back: the rollback written made at the outage reaches every replica, and writes work again.
+        await samples.V2.SetFaultsAsync(errorRate: 0);
+        await fleet.Redis.StartAgainAsync();
+        await fleet.UntilAllAsync(r => (string?)r["phase"] == "RolledBack", "took the rollback made while Redis was down");
+        using (var set = await fleet.Routers[2].AdminAsync(HttpMethod.Put, "weight", """{"weight": 25}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        }
+
+        var converged = await fleet.UntilAllAsync(r => (double)r["weight"]! == 25, "converged on the write after Redis came back");
+        Assert.Single(converged.Select(ReplicaFleet.Revision).Distinct());
+        Assert.True((bool)(await fleet.Routers[1].GetAsync("/admin/store"))["up"]!);
+    }
+
+    private static async Task EveryUserOnOneVersionAsync(ReplicaFleet fleet, List<string> users)
+    {
+        foreach (var user in users)
+        {
+            var versions = new HashSet<string?>();
+            foreach (var router in fleet.Routers)
+            {
+                var (status, version) = await ReplicaFleet.AskAsync(Client, router, user);
+                Assert.Equal(HttpStatusCode.OK, status);
+                versions.Add(version);
+            }
+
+            Assert.Single(versions);
+        }
+    }
+}
