@@ -96,6 +96,7 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
     // The revision of each release in Redis when this replica last wrote or read it: what a write expects to find.
     private readonly Dictionary<string, long> _known = new(StringComparer.Ordinal);
     private ReleaseStore? _store;
+    private bool _subscribed;
     private volatile string? _error = "not connected yet";
     private long _leaseUntil;
 
@@ -115,7 +116,6 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         _prefix = "{" + options.RedisKeyPrefix + "}";
         _writeKeys = [_prefix + "state", _prefix + "revisions", _prefix + "events", _prefix + "lease"];
         _changed = RedisChannel.Literal(_prefix + "changed");
-        _redis.GetSubscriber().Subscribe(_changed, (_, _) => Wake.Poke());
         _redis.ConnectionFailed += (_, e) => Down(e.Exception?.Message ?? e.FailureType.ToString());
     }
 
@@ -204,6 +204,13 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         Dictionary<string, StateFile.Entry> remote;
         try
         {
+            if (!_subscribed)
+            {
+                // Once subscribed, the connection subscribes again by itself after a reconnection.
+                await _redis.GetSubscriber().SubscribeAsync(_changed, (_, _) => Wake.Poke());
+                _subscribed = true;
+            }
+
             remote = Parse(await _db.HashGetAllAsync(_writeKeys[0]));
             Up();
         }
