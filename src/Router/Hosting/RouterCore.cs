@@ -57,10 +57,7 @@ internal sealed class RouterCore : IDisposable
 
         // The persisted states over router.json, reconciled with it as a hot reload would: an edit made while the
         // router was stopped gets a new revision, an event and a write; new releases are written at once.
-        var restored = options.Releases
-            .Select(r => persisted?.Releases?.GetValueOrDefault(r.Name)?.Restore(ReleaseState.FromOptions(r)))
-            .OfType<ReleaseState>()
-            .ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var restored = persisted?.Restore(options) ?? [];
         Store.Replace(options, RoutingTable.Build(options, Metrics, Counters, RoutingTable.Empty), ReleaseReconciler.Reconcile,
             new ChangeCause(Actor.Reload, "start", "config", $"{Path.GetFileName(ConfigPath)} read at start"), restored.GetValueOrDefault);
         Experiments.Load(options, Store.All(), restore: true);

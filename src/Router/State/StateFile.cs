@@ -85,7 +85,14 @@ internal sealed class StateFile(string path) : IStatePersistence
     }
 
     /// <param name="Retired">The last revision of each removed release, so a release added again continues above it.</param>
-    internal sealed record Document(int Version, Dictionary<string, Entry>? Releases, Dictionary<string, long>? Retired = null);
+    internal sealed record Document(int Version, Dictionary<string, Entry>? Releases, Dictionary<string, long>? Retired = null)
+    {
+        /// <summary>The persisted state of each release router.json still names, over what it says now (<see cref="Entry.Restore"/>).</summary>
+        public Dictionary<string, ReleaseState> Restore(Configuration.RouterOptions options) => options.Releases
+            .Select(r => Releases?.GetValueOrDefault(r.Name)?.Restore(ReleaseState.FromOptions(r)))
+            .OfType<ReleaseState>()
+            .ToDictionary(s => s.Name, StringComparer.Ordinal);
+    }
 
     /// <summary>One release as persisted.</summary>
     internal sealed record Entry(
