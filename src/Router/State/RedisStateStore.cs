@@ -83,8 +83,10 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
     /// <summary>A version's fleet counts outlive the last replica counting it by this long.</summary>
     private static readonly TimeSpan CountsLifetime = TimeSpan.FromHours(1);
 
-    // What this replica has added to the fleet's counts so far, per release and version (the loop's alone).
+    // What this replica has added to the fleet's counts so far, per release and version, and what the others had
+    // counted before its first push (never news to its guard). The loop's alone.
     private readonly Dictionary<(string Release, string Version), CountSnapshot> _pushed = [];
+    private readonly Dictionary<(string Release, string Version), CountSnapshot> _before = [];
     private readonly ConnectionMultiplexer _redis;
     private readonly IDatabase _db;
     private readonly StateFile _cache;
@@ -277,7 +279,7 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
 
     /// <summary>
     /// Adds what this replica counted since the last push to the fleet's running counts, and takes what the other
-    /// replicas counted (<see cref="VersionCounts.Peers"/>): the guard judges the sum. Redis down: the others' counts
+    /// replicas counted since its first push (<see cref="VersionCounts.Peers"/>): the guard judges the sum. Redis down: the others' counts
     /// stay as last read, so the guard goes on judging this replica's traffic.
     /// </summary>
     public async Task PushCountsAsync(VersionCounters counters)
@@ -311,8 +313,13 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         {
             _pushed[all[i].Key] = own[i];
             var row = (long[])totals[i]!;
-            var fleet = new CountSnapshot(row[0], row[1], row[2], row[3], row[4], row[5]);
-            all[i].Value.Peers = all[i].Value.Peers.Max(fleet.Minus(own[i]));
+            var others = new CountSnapshot(row[0], row[1], row[2], row[3], row[4], row[5]).Minus(own[i]);
+            if (!_before.TryGetValue(all[i].Key, out var before))
+            {
+                _before[all[i].Key] = before = others;
+            }
+
+            all[i].Value.Peers = all[i].Value.Peers.Max(others.Minus(before));
         }
     }
 
@@ -371,7 +378,8 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
 
     public void Down(string error)
     {
-        _error = $"Redis is unreachable: {error}";
+        // StackExchange.Redis appends a long diagnostic dump after the first ';': the first part says what happened.
+        _error = $"Redis is unreachable: {error.Split(';')[0].Trim()}";
         _up.Set(0);
     }
 

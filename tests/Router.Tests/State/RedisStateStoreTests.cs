@@ -117,10 +117,12 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task PushCounts_TwoReplicas_EachSeesTheSum()
+    public async Task PushCounts_TwoReplicas_EachSeesTheSumSinceItsFirstPush()
     {
         using var a = Start("a");
         using var b = Start("b");
+        await a.Shared.PushCountsAsync(a.Counters);
+        await b.Shared.PushCountsAsync(b.Counters);
         Record(a.Counters, 5, failures: 1);
         Record(b.Counters, 7, failures: 3);
 
@@ -132,6 +134,15 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
 
         Assert.Equal(new CountSnapshot(12, 4, 0, 0, 12, 0), a.Counters.For("shop", "v2").Fleet());
         Assert.Equal(new CountSnapshot(14, 4, 0, 0, 14, 0), b.Counters.For("shop", "v2").Fleet());
+
+        // A replica started later judges what is counted from then on, not the fleet's past.
+        using var c = Start("c");
+        await c.Shared.PushCountsAsync(c.Counters);
+        Assert.Equal(default, c.Counters.For("shop", "v2").Fleet());
+        Record(a.Counters, 3, failures: 3);
+        await a.Shared.PushCountsAsync(a.Counters);
+        await c.Shared.PushCountsAsync(c.Counters);
+        Assert.Equal(new CountSnapshot(3, 3, 0, 0, 3, 0), c.Counters.For("shop", "v2").Fleet());
     }
 
     [Fact]
