@@ -44,6 +44,16 @@ wait_http() {
   log "$1 did not answer within 30 s"; return 1
 }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# event_ms FILE FILTER...: the time (ms since the epoch) of the first decision-log line in FILE matching every FILTER
+# (a grep -F string), read from the router's own log: when that router applied it, free of the probes' overhead.
+event_ms() {
+  local file=$1 line; shift
+  line=$(cat "$file")
+  for f in "$@"; do line=$(grep -F -- "$f" <<<"$line" || true); done
+  line=$(head -1 <<<"$line")
+  [[ -n $line ]] || { echo 0; return; }
+  date -d "$(sed 's/.*"time":"\([^"]*\)".*/\1/' <<<"$line")" +%s%3N
+}
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 for tool in redis-server wrk curl; do command -v $tool >/dev/null || { echo "replicas.sh needs $tool (apt-get install ${tool/wrk/wrk})" >&2; exit 1; }; done
 
@@ -76,7 +86,7 @@ JSON
   wait_http "http://127.0.0.1:$((ADMIN_BASE + i))/healthz"
 }
 admin() { curl -sf -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' "$@"; }
-fresh_redis() { redis-cli -p $REDIS_PORT flushall >/dev/null; }
+fresh_redis() { redis-cli -p $REDIS_PORT flushall >/dev/null; rm -rf "$WORK"/router-*; }
 
 # --- 1. throughput and CPU per request -------------------------------------------------------------------------------
 log "1. throughput: $ROUNDS rounds x (single, replica) x ${DURATION}s, $CONNECTIONS connections"
@@ -108,12 +118,18 @@ for i in $(seq 1 "$REPLICAS"); do router "$i" 1 0; done
 : >"$WORK/propagation.txt"
 for w in $(seq "$WRITES"); do
   weight=$(( w % 2 == 1 ? 100 : 0 )) want=$(( w % 2 == 1 ? 2 : 1 ))
-  admin -X PUT -d "{\"weight\": $weight}" "http://127.0.0.1:$((ADMIN_BASE + 1))/admin/releases/shop/weight" >/dev/null
-  acked=$(now_ms)
+  revision=$(admin -X PUT -d "{\"weight\": $weight}" "http://127.0.0.1:$((ADMIN_BASE + 1))/admin/releases/shop/weight" | sed 's/.*"revision":\([0-9]*\).*/\1/')
   for i in $(seq 2 "$REPLICAS"); do
     until [[ $(curl -s -o /dev/null -w '%header{x-canary-version}' -H 'X-User-Id: probe' "http://127.0.0.1:$((PUBLIC_BASE + i))/api/items") == "v$want" ]]; do :; done
   done
-  echo $(($(now_ms) - acked)) >>"$WORK/propagation.txt"
+  # From the writer's commit (before its Redis write is acknowledged) to the last replica adopting it.
+  written=$(event_ms "$WORK/router-1/router.state.json.events.jsonl" '"action":"weight"' "\"revision\":$revision}")
+  last=0
+  for i in $(seq 2 "$REPLICAS"); do
+    t=$(event_ms "$WORK/router-$i/router.state.json.events.jsonl" '"action":"sync"' "\"revision\":$revision}")
+    (( t > last )) && last=$t
+  done
+  echo $((last - written)) >>"$WORK/propagation.txt"
 done
 PROPAGATION=$(sort -n "$WORK/propagation.txt" | awk '{ a[NR] = $1 } END { printf "p50 %d ms, p99 %d ms, max %d ms (%d writes)", a[int(NR * 0.5 + 0.5)], a[int(NR * 0.99 + 0.5)], a[NR], NR }')
 log "   $PROPAGATION"
@@ -129,13 +145,19 @@ guard_run() { # guard_run MODE N: N routers (replica mode when N > 1 or MODE=rep
     start "load-$i" wrk -t1 -c"$GUARD_RATE" -s "$BENCH/wrk/users.lua" -d60s "http://127.0.0.1:$((PUBLIC_BASE + i))/api/items"
   done
   sleep 3
-  curl -sf -X PUT "http://127.0.0.1:$CANARY_PORT/faults?errorRate=1" >/dev/null
   local failed_at; failed_at=$(now_ms)
+  curl -sf -X PUT "http://127.0.0.1:$CANARY_PORT/faults?errorRate=1" >/dev/null
   for i in $(seq 1 "$n"); do
     until admin "http://127.0.0.1:$((ADMIN_BASE + i))/admin/releases/shop" | grep -q '"phase":"RolledBack"'; do sleep 0.01; done
   done
-  local reaction=$(($(now_ms) - failed_at))
   sleep 1
+  # From the fault to the last router serving the rollback (its own, or one adopted from another replica).
+  local last=0 t
+  for i in $(seq 1 "$n"); do
+    t=$(event_ms "$WORK/router-$i/router.state.json.events.jsonl" '"after":{"stable":"v1","canary":"v2","weight":0,"phase":"RolledBack"')
+    (( t > last )) && last=$t
+  done
+  local reaction=$((last - failed_at))
   local failed=0
   for i in $(seq 1 "$n"); do
     failed=$((failed + $(curl -s "http://127.0.0.1:$((ADMIN_BASE + i))/metrics" | awk '/^canary_requests_total\{.*version="v2".*code="5xx"/ { s += $2 } END { printf "%d", s }')))
@@ -159,7 +181,7 @@ cat <<REPORT
 | CPU per request, us | $single_cpu | $replica_cpu | $(awk -v a="$replica_cpu" -v b="$single_cpu" 'BEGIN { printf "%.3f", a / b }') |
 
 - Admin write on one replica to the last of $((REPLICAS - 1)) others serving it: $PROPAGATION (goal: p99 < 250 ms).
-  Measured with curl probes, so each figure includes a few ms of process start.
+  From the writer's decision-log time to the last replica's (each replica's own log, one clock).
 - Guard, one router: $GUARD_SINGLE.
 - Guard, $REPLICAS replicas sharing the traffic: $GUARD_REPLICAS.
 REPORT
