@@ -147,6 +147,38 @@ public sealed class ReplicaTests(SampleApiPair samples) : IClassFixture<SampleAp
         }
 
         await fleet.UntilAllAsync(r => (double)r["weight"]! == 100, "took 100%");
+
+        // Users keep coming to every running replica while Redis dies and a replica restarts.
+        using var stop = new CancellationTokenSource();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var served = 0L;
+        var load = Task.Run(async () =>
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                foreach (var router in fleet.Routers.Where(r => r.Up))
+                {
+                    try
+                    {
+                        var (status, version) = await ReplicaFleet.AskAsync(Client, router, $"user-{n % 50}");
+                        if (status != HttpStatusCode.OK && router.Up)
+                        {
+                            failures.Enqueue($"{(int)status} from {version}");
+                        }
+                    }
+                    catch (HttpRequestException e) when (router.Up)
+                    {
+                        failures.Enqueue(e.Message);
+                    }
+                    catch (HttpRequestException)
+                    {
+                        // Cut by the replica's own restart.
+                    }
+
+                    Interlocked.Increment(ref served);
+                }
+            }
+        });
         fleet.Redis.Kill();
 
         // Requests are still served, by the last state every replica had.
@@ -173,6 +205,9 @@ public sealed class ReplicaTests(SampleApiPair samples) : IClassFixture<SampleAp
         fleet.Routers[2].Kill();
         await fleet.Routers[2].StartAsync();
         Assert.Equal((HttpStatusCode.OK, "v2"), await ReplicaFleet.AskAsync(Client, fleet.Routers[2], "user-1"));
+        await stop.CancelAsync();
+        await load;
+        Assert.True(failures.IsEmpty, $"{failures.Count} of {served} user requests failed while Redis was down: {string.Join("; ", failures.Take(5))}");
 
         // The guard still protects: replica 0 alone sees the canary fail and rolls it back locally.
         await samples.V2.SetFaultsAsync(errorRate: 1.0);
