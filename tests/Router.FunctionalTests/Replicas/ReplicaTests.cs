@@ -87,6 +87,23 @@ public sealed class ReplicaTests(SampleApiPair samples) : IClassFixture<SampleAp
     }
 
     [Fact]
+    public async Task Reload_SameEditOnEveryReplica_OneStateOneRevision()
+    {
+        await using var fleet = await ReplicaFleet.StartAsync(samples, 3, new JsonObject { ["Weight"] = 10 });
+        var before = ReplicaFleet.Revision((await fleet.UntilAllAsync(r => true, "answered"))[0]);
+        foreach (var router in fleet.Routers)
+        {
+            var path = Path.Combine(router.Folder, "router.json");
+            await File.WriteAllTextAsync(path, (await File.ReadAllTextAsync(path)).Replace("\"Weight\":10", "\"Weight\":35", StringComparison.Ordinal));
+        }
+
+        var states = await fleet.UntilAllAsync(r => (double)r["weight"]! == 35, "applied the edit of router.json");
+        Assert.Single(states.Select(ReplicaFleet.Revision).Distinct());
+        Assert.Equal(before + 1, ReplicaFleet.Revision(states[0]));
+        Assert.Single(await fleet.Routers[0].EventsAsync(), e => (string?)e!["action"] == "reload");
+    }
+
+    [Fact]
     public async Task FailingCanary_SplitAcrossReplicasEachBelowMinRequests_RolledBackOnAllOnce()
     {
         const int MinRequests = 30;
