@@ -38,29 +38,15 @@ public sealed class ProcessTests
 
     private static async Task<CliResult> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "Canary.Cli.exe" : "Canary.Cli"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove("CANARY_ADMIN_URL");
-        start.Environment.Remove("CANARY_ADMIN_KEY");
+        // The built binary as a pipeline runs it; the test host's own admin variables are not passed on.
+        var variables = new Dictionary<string, string?> { ["CANARY_ADMIN_URL"] = null, ["CANARY_ADMIN_KEY"] = null };
         foreach (var (name, value) in environment)
         {
-            start.Environment[name] = value;
+            variables[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return new CliResult(process.ExitCode, await stdout, await stderr);
+        await using var process = ChildProcess.Start(Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "Canary.Cli.exe" : "Canary.Cli"), args, variables);
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        return new CliResult(exitCode, process.StandardOutput, process.StandardError);
     }
 }

@@ -27,19 +27,20 @@ internal sealed class RouterRig : IAsyncDisposable
 
     private readonly List<TestBackend> _backends;
 
-    private RouterRig(string folder, RouterHost host, List<TestBackend> backends)
+    private readonly InProcessRouter _router;
+
+    private RouterRig(InProcessRouter router, List<TestBackend> backends)
     {
-        Folder = folder;
-        Host = host;
+        _router = router;
         _backends = backends;
         Client = NewClient();
     }
 
-    public string Folder { get; }
+    public string Folder => _router.Folder;
 
     public string ConfigPath => Path.Combine(Folder, "router.json");
 
-    public RouterHost Host { get; private set; }
+    public RouterHost Host => _router.Host;
 
     /// <summary>No cookie container: tests send and read cookies themselves.</summary>
     public HttpClient Client { get; }
@@ -51,7 +52,6 @@ internal sealed class RouterRig : IAsyncDisposable
     /// <param name="canaryUnreachable">v2 of both routes points at a closed port instead of a backend.</param>
     public static async Task<RouterRig> StartAsync(double weight, bool canaryUnreachable = false)
     {
-        var folder = Directory.CreateTempSubdirectory("canary-router-").FullName;
         var backends = new List<TestBackend>();
         try
         {
@@ -63,13 +63,11 @@ internal sealed class RouterRig : IAsyncDisposable
                 }
             }
 
-            var closed = canaryUnreachable ? ClosedPortAddress() : null;
+            var closed = canaryUnreachable ? Ports.ClosedAddress().ToString() : null;
             string Address(string route, string version) =>
                 backends.SingleOrDefault(b => b.Route == route && b.Version == version)?.Address.ToString().TrimEnd('/') ?? closed!;
 
-            await File.WriteAllTextAsync(Path.Combine(folder, "router.json"), Config(weight, Address));
-            var host = await RouterHost.StartAsync(Path.Combine(folder, "router.json"));
-            return new RouterRig(folder, host, backends);
+            return new RouterRig(await InProcessRouter.StartAsync("router", Config(weight, Address)), backends);
         }
         catch
         {
@@ -78,23 +76,12 @@ internal sealed class RouterRig : IAsyncDisposable
                 await backend.DisposeAsync();
             }
 
-            TempFolder.DeleteQuietly(folder);
-
             throw;
         }
     }
 
     /// <summary>Stops the router and starts it again on the same folder (same config, state and cookie key).</summary>
-    public async Task RestartRouterAsync(Func<Task>? whileStopped = null)
-    {
-        await Host.DisposeAsync();
-        if (whileStopped is not null)
-        {
-            await whileStopped();
-        }
-
-        Host = await RouterHost.StartAsync(ConfigPath);
-    }
+    public Task RestartRouterAsync(Func<Task>? whileStopped = null) => _router.RestartAsync(whileStopped);
 
     public async Task<ProxyReply> GetAsync(string path, string? userId = null, string? cookie = null, params (string Name, string Value)[] headers)
     {
@@ -123,13 +110,11 @@ internal sealed class RouterRig : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await Host.DisposeAsync();
+        await _router.DisposeAsync();
         foreach (var backend in _backends)
         {
             await backend.DisposeAsync();
         }
-
-        TempFolder.DeleteQuietly(Folder);
     }
 
     public static HttpClient NewClient() => new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false })
@@ -155,14 +140,6 @@ internal sealed class RouterRig : IAsyncDisposable
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : null;
 
-    private static string ClosedPortAddress()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return $"http://127.0.0.1:{port}";
-    }
 
     private static string Config(double weight, Func<string, string, string> address)
     {

@@ -1,8 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Canary.Router.FunctionalTests;
 
@@ -19,13 +17,11 @@ internal sealed class TestBackend : IAsyncDisposable
 {
     public const string VersionHeader = "X-Backend-Version";
 
-    private readonly WebApplication _app;
+    private KestrelApp _app = null!;
     private int _requests;
-    private bool _stopped;
 
-    private TestBackend(WebApplication app, string version, string route)
+    private TestBackend(string version, string route)
     {
-        _app = app;
         Version = version;
         Route = route;
     }
@@ -34,37 +30,21 @@ internal sealed class TestBackend : IAsyncDisposable
 
     public string Route { get; }
 
-    public Uri Address => new(_app.Urls.First());
+    public Uri Address => _app.Address;
 
     /// <summary>How many requests reached this backend.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
     public static async Task<TestBackend> StartAsync(string version, string route)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var backend = new TestBackend(app, version, route);
-        app.Run(backend.HandleAsync);
-        await app.StartAsync();
+        var backend = new TestBackend(version, route);
+        backend._app = await KestrelApp.StartAsync(app => app.Run(backend.HandleAsync));
         return backend;
     }
 
-    public async Task StopAsync()
-    {
-        if (!_stopped)
-        {
-            _stopped = true;
-            await _app.StopAsync();
-        }
-    }
+    public Task StopAsync() => _app.StopAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 
     private Task HandleAsync(HttpContext context)
     {

@@ -7,10 +7,10 @@ namespace Canary.Router.ObservabilityTests;
 /// <summary>deploy/: the alert rules, their unit tests, the example scrape config and the Grafana dashboard.</summary>
 public sealed partial class DeployFilesTests
 {
-    private static readonly string Alerts = RepoRoot.File("deploy", "prometheus", "alerts.yml");
-    private static readonly string AlertTests = RepoRoot.File("deploy", "prometheus", "alerts.test.yml");
-    private static readonly string ScrapeConfig = RepoRoot.File("deploy", "prometheus", "prometheus.yml");
-    private static readonly string Dashboard = RepoRoot.File("deploy", "grafana", "canary-dashboard.json");
+    private static readonly string Alerts = RepoPaths.File("deploy", "prometheus", "alerts.yml");
+    private static readonly string AlertTests = RepoPaths.File("deploy", "prometheus", "alerts.test.yml");
+    private static readonly string ScrapeConfig = RepoPaths.File("deploy", "prometheus", "prometheus.yml");
+    private static readonly string Dashboard = RepoPaths.File("deploy", "grafana", "canary-dashboard.json");
 
     [Fact]
     public async Task AlertRules_PromtoolCheckRules_Succeeds()

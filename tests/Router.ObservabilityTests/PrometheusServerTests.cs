@@ -21,7 +21,7 @@ public sealed class PrometheusServerTests
         await using var backends = await Backends.StartAsync();
         await using var router = await RouterLauncher.StartAsync(new RouterSetup { Routes = backends.Routes(), Weight = 50 });
         using var client = new RouterClient(router);
-        await using var prometheus = await PrometheusServer.StartAsync(router.AdminAddress, RepoRoot.File("deploy", "prometheus", "alerts.yml"));
+        await using var prometheus = await PrometheusServer.StartAsync(router.AdminAddress, RepoPaths.File("deploy", "prometheus", "alerts.yml"));
         await WaitForFirstScrapeAsync(prometheus);
 
         // 3 users of 10 on the canary, asked in turn: exactly 30% of the requests go to v2, evenly over time.
@@ -120,7 +120,7 @@ public sealed class PrometheusServerTests
         var guard = new JsonObject { ["WindowSeconds"] = 600, ["MinRequests"] = 5, ["MaxErrorRate"] = 0.05 };
         await using var router = await RouterLauncher.StartAsync(new RouterSetup { Routes = backends.Routes(), Guard = guard });
         using var client = new RouterClient(router);
-        await using var prometheus = await PrometheusServer.StartAsync(router.AdminAddress, RepoRoot.File("deploy", "prometheus", "alerts.yml"));
+        await using var prometheus = await PrometheusServer.StartAsync(router.AdminAddress, RepoPaths.File("deploy", "prometheus", "alerts.yml"));
         const string GuardRollbacks = "canary_rollbacks_total{release=\"shop\",reason=\"guard_error_rate\"}";
         var before = await prometheus.QueryUntilAsync(GuardRollbacks, r => r.Count == 1);
         Assert.Equal(0, Assert.Single(before).Value);

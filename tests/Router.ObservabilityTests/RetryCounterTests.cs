@@ -15,7 +15,7 @@ public sealed class RetryCounterTests
     public async Task RequestsTotal_GetToClosedVersion_ErrorOnClosedAndSuccessOnOtherVersion(string closed, string other)
     {
         await using var backends = await Backends.StartAsync();
-        var replace = new Dictionary<(string, string), Uri> { [("api", closed)] = RouterLauncher.ClosedAddress() };
+        var replace = new Dictionary<(string, string), Uri> { [("api", closed)] = Ports.ClosedAddress() };
         await using var router = await RouterLauncher.StartAsync(new RouterSetup { Routes = backends.Routes(replace), Weight = 50 });
         using var client = new RouterClient(router);
         var users = UserKeys.On(closed, 50, 5, "retry-get-");
@@ -41,7 +41,7 @@ public sealed class RetryCounterTests
     public async Task RequestsTotal_PostToClosedVersion_OneErrorAndNoRetry(string closed, string other)
     {
         await using var backends = await Backends.StartAsync();
-        var replace = new Dictionary<(string, string), Uri> { [("api", closed)] = RouterLauncher.ClosedAddress() };
+        var replace = new Dictionary<(string, string), Uri> { [("api", closed)] = Ports.ClosedAddress() };
         await using var router = await RouterLauncher.StartAsync(new RouterSetup { Routes = backends.Routes(replace), Weight = 50 });
         using var client = new RouterClient(router);
         var user = UserKeys.On(closed, 50, 1, "retry-post-")[0];

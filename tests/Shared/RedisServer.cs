@@ -24,7 +24,7 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
-        var server = new RedisServer(FreePort());
+        var server = new RedisServer(Ports.Free());
         await server.StartAgainAsync();
         return server;
     }
@@ -95,12 +95,5 @@ internal sealed class RedisServer : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -14,9 +14,10 @@ internal static class AdminHost
     /// <param name="core">The shared router state.</param>
     /// <param name="proxy">The public host's services: its guard and YARP's state, which the admin API reports and acts on.</param>
     /// <param name="key">The operator's key.</param>
-    public static WebApplication Build(RouterCore core, IServiceProvider proxy, AdminKey key)
+    /// <param name="hostOptions">What the router's host set beyond router.json.</param>
+    public static WebApplication Build(RouterCore core, IServiceProvider proxy, AdminKey key, RouterHostOptions hostOptions)
     {
-        var builder = HostDefaults.CreateBuilder(core, core.Options.AdminUrls);
+        var builder = HostDefaults.CreateBuilder(core, core.Options.AdminUrls, hostOptions);
         builder.Services.AddSingleton(proxy.GetRequiredService<GuardMonitor>());
         builder.Services.AddSingleton(proxy.GetRequiredService<IProxyStateLookup>());
         builder.Services.AddSingleton<ReleaseViews>();

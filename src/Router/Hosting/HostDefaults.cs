@@ -3,7 +3,7 @@ namespace Canary.Router.Hosting;
 /// <summary>What both hosts set up the same way.</summary>
 internal static class HostDefaults
 {
-    public static WebApplicationBuilder CreateBuilder(RouterCore core, string urls)
+    public static WebApplicationBuilder CreateBuilder(RouterCore core, string urls, RouterHostOptions hostOptions)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
 
@@ -29,6 +29,7 @@ internal static class HostDefaults
         builder.Services.AddSingleton(core);
         builder.Services.AddSingleton(core.Time);
         builder.Services.AddSingleton(core.Store);
+        hostOptions.WebHost?.Invoke(builder.WebHost);
         return builder;
     }
 }

@@ -15,7 +15,7 @@ internal static class PublicHost
 {
     public static async Task<WebApplication> BuildAsync(RouterCore core, RouterHostOptions hostOptions)
     {
-        var builder = HostDefaults.CreateBuilder(core, core.Options.PublicUrls);
+        var builder = HostDefaults.CreateBuilder(core, core.Options.PublicUrls, hostOptions);
         builder.Services.AddSingleton(core.Store);
         builder.Services.AddSingleton(core.Anonymous);
         builder.Services.AddSingleton<GuardMonitor>();

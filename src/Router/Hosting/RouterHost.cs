@@ -23,6 +23,12 @@ internal sealed class RouterHost : IAsyncDisposable
 
     public Uri PublicAddress => new(_public.Urls.First());
 
+    /// <summary>The public host's services (its server: Kestrel, or a test's in-memory one).</summary>
+    public IServiceProvider PublicServices => _public.Services;
+
+    /// <summary>The admin host's services.</summary>
+    public IServiceProvider AdminServices => _admin.Services;
+
     public Uri AdminAddress => new(_admin.Urls.First());
 
     /// <summary>Loads and validates router.json, then starts both hosts; throws <see cref="ConfigException"/> on a bad file.</summary>
@@ -43,7 +49,7 @@ internal sealed class RouterHost : IAsyncDisposable
             throw;
         }
 
-        var adminApp = AdminHost.Build(core, publicApp.Services, adminKey);
+        var adminApp = AdminHost.Build(core, publicApp.Services, adminKey, hostOptions);
         foreach (var warning in core.StartupWarnings)
         {
             publicApp.Logger.LogWarning("{Warning}", warning);

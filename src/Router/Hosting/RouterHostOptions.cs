@@ -16,4 +16,7 @@ internal sealed record RouterHostOptions
 
     /// <summary>Extra metrics setup; turns OTel metrics on even without an OTLP endpoint.</summary>
     public Action<MeterProviderBuilder>? Metering { get; init; }
+
+    /// <summary>Extra setup of both hosts' web hosts, after the router's own (e.g. an in-memory TestServer in tests).</summary>
+    public Action<IWebHostBuilder>? WebHost { get; init; }
 }

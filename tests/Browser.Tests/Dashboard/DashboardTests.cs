@@ -21,7 +21,7 @@ public sealed partial class DashboardTests : IClassFixture<Chromium>, IAsyncLife
     private const string Release = TestRouter.Release;
 
     private readonly Chromium _chromium;
-    private readonly List<TestBackend> _backends = [];
+    private readonly List<KestrelApp> _backends = [];
     private TestRouter _router = null!;
     private TrafficLoop _traffic = null!;
 

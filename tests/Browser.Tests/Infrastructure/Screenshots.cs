@@ -9,7 +9,7 @@ internal static class Screenshots
 
     public static async Task<string> TakeAsync(IPage page, string name)
     {
-        var path = Path.Combine(RepoPaths.Artifacts(), name + ".png");
+        var path = Path.Combine(RepoPaths.Artifacts("browser"), name + ".png");
         File.Delete(path);
         await page.ScreenshotAsync(new() { Path = path, FullPage = true });
         AssertPng(path);

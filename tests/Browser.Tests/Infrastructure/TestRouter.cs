@@ -18,15 +18,13 @@ internal sealed class TestRouter : IAsyncDisposable
     public const string UserHeader = "X-User-Id";
     public const string AnonymousCookie = "canary_uid";
 
-    private TestRouter(string folder, RouterHost host)
-    {
-        Folder = folder;
-        Host = host;
-    }
+    private readonly InProcessRouter _router;
 
-    public string Folder { get; }
+    private TestRouter(InProcessRouter router) => _router = router;
 
-    public RouterHost Host { get; }
+    public string Folder => _router.Folder;
+
+    public RouterHost Host => _router.Host;
 
     public Uri PublicAddress => Host.PublicAddress;
 
@@ -35,18 +33,7 @@ internal sealed class TestRouter : IAsyncDisposable
     /// <param name="goals">The release's experiment goals (router.json "Goals"), when the test needs them.</param>
     public static async Task<TestRouter> StartAsync(double weight, IReadOnlyList<RouteSpec> routes, RouterHostOptions? options = null, JsonArray? goals = null)
     {
-        var folder = Directory.CreateTempSubdirectory("canary-browser-").FullName;
-        try
-        {
-            var config = Path.Combine(folder, "router.json");
-            await File.WriteAllTextAsync(config, Config(weight, routes, goals));
-            return new TestRouter(folder, await RouterHost.StartAsync(config, options));
-        }
-        catch
-        {
-            TempFolder.DeleteQuietly(folder);
-            throw;
-        }
+        return new TestRouter(await InProcessRouter.StartAsync("browser", Config(weight, routes, goals), options));
     }
 
     /// <summary>The version the documented bucket rule gives a user key at a weight.</summary>
@@ -69,8 +56,7 @@ internal sealed class TestRouter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Host.DisposeAsync();
-        TempFolder.DeleteQuietly(Folder);
+        await _router.DisposeAsync();
     }
 
     private static string Config(double weight, IReadOnlyList<RouteSpec> routes, JsonArray? goals)

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Canary.Router.Admin;
 using Canary.Router.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Canary.Router.FunctionalTests.Admin;
 
@@ -14,6 +15,8 @@ internal sealed record ReleaseSnapshot(long Revision, double Weight, string Phas
 /// <summary>
 /// The real router with an admin key, in front of real backends (api and web, v1 and v2), with a router.json the test
 /// can edit while it runs. Release "shop": stable v1, canary v2, user key header X-User-Id, one segment (X-Beta: true → v2).
+/// In memory (<see cref="StartInMemoryAsync"/>), for tests of the admin API alone: the same router through
+/// <see cref="RouterFactory"/> (WebApplicationFactory, TestServer), no sockets and no backends.
 /// </summary>
 internal sealed class AdminRig : IAsyncDisposable
 {
@@ -21,19 +24,21 @@ internal sealed class AdminRig : IAsyncDisposable
     public const string Key = "k";
     public const string ReleasePath = "/admin/releases/" + Release;
 
-    private readonly List<TestBackend> _backends;
-    private readonly AdminKey _adminKey;
-    private RouterHost? _host;
+    private static readonly (string Route, string Version)[] Destinations = [("api", "v1"), ("api", "v2"), ("web", "v1"), ("web", "v2")];
 
-    private AdminRig(string folder, JsonObject config, List<TestBackend> backends, AdminKey adminKey)
+    private readonly List<TestBackend> _backends;
+    private readonly Func<string, string, string> _destination;
+    private InProcessRouter? _router;
+    private RouterFactory? _factory;
+
+    private AdminRig(JsonObject config, List<TestBackend> backends, Func<string, string, string> destination)
     {
-        Folder = folder;
         Config = config;
         _backends = backends;
-        _adminKey = adminKey;
+        _destination = destination;
     }
 
-    public string Folder { get; }
+    public string Folder => _router?.Folder ?? _factory!.Folder;
 
     public string ConfigPath => Path.Combine(Folder, "router.json");
 
@@ -44,10 +49,13 @@ internal sealed class AdminRig : IAsyncDisposable
 
     public JsonObject ReleaseConfig => Config["Router"]!["Releases"]![Release]!.AsObject();
 
-    public RouterHost Host => _host ?? throw new InvalidOperationException("the router is not running");
+    public RouterHost Host => _router?.Host ?? _factory!.Router;
 
-    /// <summary>No cookies, no redirects: tests see exactly what the router sent.</summary>
-    public HttpClient Client { get; } = RouterRig.NewClient();
+    /// <summary>No cookies, no redirects: tests see exactly what the router sent (in memory: the admin host's client).</summary>
+    public HttpClient Client { get; private set; } = RouterRig.NewClient();
+
+    /// <summary>Where the admin API answers: the admin host's address, or the in-memory server's.</summary>
+    public Uri AdminAddress => _factory is null ? Host.AdminAddress : Client.BaseAddress!;
 
     public TestBackend Backend(string route, string version) =>
         _backends.Single(b => b.Route == route && b.Version == version);
@@ -56,69 +64,71 @@ internal sealed class AdminRig : IAsyncDisposable
     /// <param name="withKey">False: the router runs without an admin key (writes refused).</param>
     public static async Task<AdminRig> StartAsync(double weight = 0, bool withKey = true)
     {
-        var folder = Directory.CreateTempSubdirectory("canary-admin-").FullName;
         var backends = new List<TestBackend>();
-        AdminRig? rig = null;
         try
         {
-            foreach (var route in new[] { "api", "web" })
+            foreach (var (route, version) in Destinations)
             {
-                foreach (var version in new[] { "v1", "v2" })
-                {
-                    backends.Add(await TestBackend.StartAsync(version, route));
-                }
+                backends.Add(await TestBackend.StartAsync(version, route));
             }
 
-            string Address(string route, string version) => Url(backends.Single(b => b.Route == route && b.Version == version));
-            var config = new JsonObject
-            {
-                ["Router"] = new JsonObject
-                {
-                    ["PublicUrls"] = "http://127.0.0.1:0",
-                    ["AdminUrls"] = "http://127.0.0.1:0",
-                    ["StateFile"] = Path.Combine(folder, "router.state.json"),
-                    ["Releases"] = new JsonObject
-                    {
-                        [Release] = new JsonObject
-                        {
-                            ["Stable"] = "v1",
-                            ["Canary"] = "v2",
-                            ["Weight"] = weight,
-                            ["UserKey"] = new JsonArray("header:X-User-Id"),
-                            ["Segments"] = new JsonArray(Segment("beta", "X-Beta", "true", "v2")),
-                            ["Routes"] = new JsonObject
-                            {
-                                ["api"] = Route("/api/{**rest}", ("v1", Address("api", "v1")), ("v2", Address("api", "v2"))),
-                                ["web"] = Route("/{**rest}", ("v1", Address("web", "v1")), ("v2", Address("web", "v2"))),
-                            },
-                        },
-                    },
-                },
-            };
-            rig = new AdminRig(folder, config, backends, new AdminKey(withKey ? Key : null));
-            await File.WriteAllTextAsync(rig.ConfigPath, config.ToJsonString());
-            await rig.StartRouterAsync();
+            var rig = new AdminRig(Shop(weight, Address), backends, Address);
+            rig._router = await InProcessRouter.StartAsync("admin", rig.Config.ToJsonString(), new RouterHostOptions { AdminKey = new AdminKey(withKey ? Key : null) });
             return rig;
         }
         catch
         {
-            if (rig is not null)
+            foreach (var backend in backends)
             {
-                await rig.DisposeAsync();
-            }
-            else
-            {
-                foreach (var backend in backends)
-                {
-                    await backend.DisposeAsync();
-                }
-
-                TempFolder.DeleteQuietly(folder);
+                await backend.DisposeAsync();
             }
 
             throw;
         }
+
+        string Address(string route, string version) => Url(backends.Single(b => b.Route == route && b.Version == version));
     }
+
+    /// <summary>The same release in memory: its destinations are addresses nothing listens on, since nothing is proxied.</summary>
+    public static AdminRig StartInMemory(double weight = 0, bool withKey = true)
+    {
+        var closed = Destinations.ToDictionary(k => k, _ => Ports.ClosedAddress().ToString().TrimEnd('/'));
+        string Address(string route, string version) => closed[(route, version)];
+        var rig = new AdminRig(Shop(weight, Address), [], Address);
+        rig._factory = new RouterFactory(rig.Config.ToJsonString(), withKey ? Key : null);
+        rig.Client.Dispose();
+        rig.Client = rig._factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        return rig;
+    }
+
+    /// <summary>router.json's destination of a version of a route.</summary>
+    public string Destination(string route, string version) => _destination(route, version);
+
+    private static JsonObject Shop(double weight, Func<string, string, string> address) => new()
+    {
+        ["Router"] = new JsonObject
+        {
+            ["PublicUrls"] = "http://127.0.0.1:0",
+            ["AdminUrls"] = "http://127.0.0.1:0",
+            ["StateFile"] = "router.state.json",
+            ["Releases"] = new JsonObject
+            {
+                [Release] = new JsonObject
+                {
+                    ["Stable"] = "v1",
+                    ["Canary"] = "v2",
+                    ["Weight"] = weight,
+                    ["UserKey"] = new JsonArray("header:X-User-Id"),
+                    ["Segments"] = new JsonArray(Segment("beta", "X-Beta", "true", "v2")),
+                    ["Routes"] = new JsonObject
+                    {
+                        ["api"] = Route("/api/{**rest}", ("v1", address("api", "v1")), ("v2", address("api", "v2"))),
+                        ["web"] = Route("/{**rest}", ("v1", address("web", "v1")), ("v2", address("web", "v2"))),
+                    },
+                },
+            },
+        },
+    };
 
     /// <summary>The first user on the canary at <paramref name="high"/> percent and on stable at <paramref name="low"/>.</summary>
     public static string UserMovedBetween(double low, double high) =>
@@ -161,33 +171,17 @@ internal sealed class AdminRig : IAsyncDisposable
     }
 
     /// <summary>Stops the router; the folder stays.</summary>
-    public async Task StopRouterAsync()
-    {
-        var host = Host;
-        _host = null;
-        await host.DisposeAsync();
-    }
+    public Task StopRouterAsync() => _router!.StopAsync();
 
     /// <summary>Stops the router, then starts a new one on the same folder (same router.json and state file).</summary>
-    public async Task RestartRouterAsync(Func<Task>? whileStopped = null)
-    {
-        var host = Host;
-        _host = null;
-        await host.DisposeAsync();
-        if (whileStopped is not null)
-        {
-            await whileStopped();
-        }
-
-        await StartRouterAsync();
-    }
+    public Task RestartRouterAsync(Func<Task>? whileStopped = null) => _router!.RestartAsync(whileStopped);
 
     // ---- admin API ----
 
     public async Task<HttpResponseMessage> SendAdminAsync(
         HttpMethod method, string path, HttpContent? content = null, string? key = Key, string? ifMatch = null)
     {
-        using var request = new HttpRequestMessage(method, new Uri(Host.AdminAddress, path)) { Content = content };
+        using var request = new HttpRequestMessage(method, new Uri(AdminAddress, path)) { Content = content };
         if (key is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
@@ -250,7 +244,7 @@ internal sealed class AdminRig : IAsyncDisposable
     /// <summary>The value of an unlabelled sample on AdminAddress/metrics (0 when absent).</summary>
     public async Task<double> MetricAsync(string name)
     {
-        using var response = await Client.GetAsync(new Uri(Host.AdminAddress, "/metrics"));
+        using var response = await Client.GetAsync(new Uri(AdminAddress, "/metrics"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var text = await response.Content.ReadAsStringAsync();
         var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal));
@@ -299,19 +293,15 @@ internal sealed class AdminRig : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        if (_host is not null)
+        if (_router is not null)
         {
-            await _host.DisposeAsync();
+            await _router.DisposeAsync();
         }
 
+        _factory?.Dispose();
         foreach (var backend in _backends)
         {
             await backend.DisposeAsync();
         }
-
-        TempFolder.DeleteQuietly(Folder);
     }
-
-    private async Task StartRouterAsync() =>
-        _host = await RouterHost.StartAsync(ConfigPath, new RouterHostOptions { AdminKey = _adminKey });
 }

@@ -3,7 +3,7 @@ using System.Net;
 namespace Canary.Router.FunctionalTests.Admin;
 
 /// <summary>401: with a key configured, a missing or wrong key is refused with WWW-Authenticate; nothing changes.</summary>
-public sealed class AuthTests(AdminRigFixture fixture) : IClassFixture<AdminRigFixture>
+public sealed class AuthTests(AdminApiFixture fixture) : IClassFixture<AdminApiFixture>
 {
     private readonly AdminRig _rig = fixture.Rig;
 

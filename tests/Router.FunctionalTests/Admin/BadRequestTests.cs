@@ -1,7 +1,7 @@
 namespace Canary.Router.FunctionalTests.Admin;
 
 /// <summary>400: bad bodies are refused with problem details naming the field; nothing changes.</summary>
-public sealed class BadRequestTests(AdminRigFixture fixture) : IClassFixture<AdminRigFixture>
+public sealed class BadRequestTests(AdminApiFixture fixture) : IClassFixture<AdminApiFixture>
 {
     private readonly AdminRig _rig = fixture.Rig;
 

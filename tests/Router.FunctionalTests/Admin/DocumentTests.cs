@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Canary.Router.FunctionalTests.Admin;
 
 /// <summary>The OpenAPI document and the dashboard page on AdminUrls.</summary>
-public sealed class DocumentTests(AdminRigFixture fixture) : IClassFixture<AdminRigFixture>
+public sealed class DocumentTests(AdminApiFixture fixture) : IClassFixture<AdminApiFixture>
 {
     private readonly AdminRig _rig = fixture.Rig;
 
@@ -54,7 +54,7 @@ public sealed class DocumentTests(AdminRigFixture fixture) : IClassFixture<Admin
     [Fact]
     public async Task Root_OnAdminAddress_DashboardHtml()
     {
-        using var response = await _rig.Client.GetAsync(_rig.Host.AdminAddress);
+        using var response = await _rig.Client.GetAsync(_rig.AdminAddress);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);

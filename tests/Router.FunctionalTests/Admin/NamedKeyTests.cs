@@ -126,25 +126,14 @@ public sealed class NamedKeyTests : IAsyncLifetime, IDisposable
     public async Task RouterProcess_BadKeysFile_ExitsWithEveryProblemListed()
     {
         await File.WriteAllTextAsync(KeysFile, """[ { "name": "ci", "role": "root", "key": "x" }, { "name": "ci", "role": "viewer" } ]""");
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "Canary.Router.exe" : "Canary.Router"))
+        var (exitCode, output) = await RouterProcess.RunToExitAsync(ConfigFile, new Dictionary<string, string?>
         {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("--config");
-        start.ArgumentList.Add(ConfigFile);
-        start.Environment[AdminKey.FileEnvironmentVariable] = KeysFile;
-        start.Environment.Remove(AdminKey.EnvironmentVariable);
+            [AdminKey.FileEnvironmentVariable] = KeysFile,
+            [AdminKey.EnvironmentVariable] = null,
+        });
 
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-
-        Assert.Equal(1, process.ExitCode);
-        var text = await stderr;
+        Assert.Equal(1, exitCode);
+        var text = output;
         Assert.Contains("has 2 problem(s)", text, StringComparison.Ordinal);
         Assert.Contains("[0].role = \"root\": must be viewer or operator", text, StringComparison.Ordinal);
         Assert.Contains("[1].key: is required", text, StringComparison.Ordinal);

@@ -56,7 +56,7 @@ public sealed class RejectedWriteTests(AdminRigFixture fixture) : IClassFixture<
     {
         var before = await _rig.SnapshotAsync();
         Assert.Equal(1, before.Revision);
-        using var request = new HttpRequestMessage(Writes.Method(action), new Uri(_rig.Host.AdminAddress, $"{AdminRig.ReleasePath}/{action}"))
+        using var request = new HttpRequestMessage(Writes.Method(action), new Uri(_rig.AdminAddress, $"{AdminRig.ReleasePath}/{action}"))
         {
             Content = Writes.ValidBody(_rig, action),
         };
@@ -79,7 +79,7 @@ public sealed class RejectedWriteTests(AdminRigFixture fixture) : IClassFixture<
     public async Task Write_BodyOverTheLimit_413AndNothingChanged(string action, int size, bool chunked)
     {
         var before = await _rig.SnapshotAsync();
-        var body = Padded(action == "weight" ? "{\"weight\": 50" : $"{{\"route\": \"api\", \"destination\": \"{AdminRig.Url(_rig.Backend("api", "v1"))}\"", size);
+        var body = Padded(action == "weight" ? "{\"weight\": 50" : $"{{\"route\": \"api\", \"destination\": \"{_rig.Destination("api", "v1")}\"", size);
         HttpContent content = chunked ? new ChunkedContent(body, "application/json").Typed() : AdminRig.Json(body);
 
         using var response = await _rig.SendAdminAsync(Writes.Method(action), $"{AdminRig.ReleasePath}/{action}", content);

@@ -14,14 +14,14 @@ internal static class Writes
     public static HttpContent? ValidBody(AdminRig rig, string action) => action switch
     {
         "weight" => AdminRig.Json("{\"weight\": 50}"),
-        "drain" or "undrain" => AdminRig.Json($"{{\"route\": \"api\", \"destination\": \"{AdminRig.Url(rig.Backend("api", "v1"))}\"}}"),
+        "drain" or "undrain" => AdminRig.Json($"{{\"route\": \"api\", \"destination\": \"{rig.Destination("api", "v1")}\"}}"),
         _ => null,
     };
 
     /// <summary>Sends the action with a raw Authorization header (null: none).</summary>
     public static async Task<HttpResponseMessage> SendAsync(AdminRig rig, string action, string? authorization, string release = AdminRig.Release)
     {
-        using var request = new HttpRequestMessage(Method(action), new Uri(rig.Host.AdminAddress, $"/admin/releases/{release}/{action}"))
+        using var request = new HttpRequestMessage(Method(action), new Uri(rig.AdminAddress, $"/admin/releases/{release}/{action}"))
         {
             Content = ValidBody(rig, action),
         };
@@ -35,7 +35,7 @@ internal static class Writes
 
     public static async Task<HttpResponseMessage> GetAsync(AdminRig rig, string path, string? authorization)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(rig.Host.AdminAddress, path));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(rig.AdminAddress, path));
         if (authorization is not null)
         {
             request.Headers.TryAddWithoutValidation("Authorization", authorization);

@@ -12,7 +12,7 @@ public sealed class CanaryRefusedTests
     [Fact]
     public async Task Get_CanaryProcessStopped_ServedByStableAndCountedAgainstCanary()
     {
-        var samples = await SampleApiProcess.StartManyAsync(("v1", null), ("v2", null));
+        var samples = await SampleProcess.StartApisAsync(("v1", null), ("v2", null));
         await using var v1 = samples[0];
         await using var v2 = samples[1];
         await using var router = await LiveRouter.StartAsync(new JsonObject
@@ -24,7 +24,7 @@ public sealed class CanaryRefusedTests
             // A long window and the guard judging without acting: this test counts every refused attempt, and a dead
             // canary would otherwise be rolled back after a handful of them.
             ["Guard"] = new JsonObject { ["Enabled"] = false, ["WindowSeconds"] = 60, ["MaxErrorRate"] = 0.05 },
-            ["Routes"] = new JsonObject { ["api"] = LiveRouter.Route("/api/{**rest}", ("v1", [v1.Address]), ("v2", [v2.Address])) },
+            ["Routes"] = new JsonObject { ["api"] = LiveRouter.Route("/api/{**rest}", ("v1", [v1.Destination]), ("v2", [v2.Destination])) },
         });
         var canaryUser = Users.Pick("refused", 1, Weight, onCanary: true)[0];
         Assert.Equal("v2", (await router.GetAsync("/api/version", canaryUser)).Backend);

@@ -35,7 +35,7 @@ public sealed class GuardRollbackTests(SampleApiPair samples, ITestOutputHelper 
         ["UserKey"] = new JsonArray("header:X-User-Id"),
         ["Segments"] = new JsonArray(new JsonObject { ["Name"] = "beta", ["Header"] = "X-Beta", ["Values"] = new JsonArray("true"), ["Version"] = "v2" }),
         ["Guard"] = new JsonObject { ["WindowSeconds"] = windowSeconds, ["MinRequests"] = minRequests, ["MaxErrorRate"] = 0.05, ["MaxP99Ms"] = maxP99Ms },
-        ["Routes"] = new JsonObject { ["api"] = LiveRouter.Route("/api/{**rest}", ("v1", [samples.V1.Address]), ("v2", [samples.V2.Address])) },
+        ["Routes"] = new JsonObject { ["api"] = LiveRouter.Route("/api/{**rest}", ("v1", [samples.V1.Destination]), ("v2", [samples.V2.Destination])) },
     };
 
     [Fact]

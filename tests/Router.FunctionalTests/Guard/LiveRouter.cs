@@ -23,18 +23,19 @@ internal sealed class LiveRouter : IAsyncDisposable
     public const string Release = "shop";
     public const string AdminKeyValue = "guard-tests-admin-key";
 
-    private LiveRouter(string folder, RouterHost host)
+    private readonly InProcessRouter _router;
+
+    private LiveRouter(InProcessRouter router)
     {
-        Folder = folder;
-        Host = host;
+        _router = router;
         Client = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
-        Admin = new HttpClient { BaseAddress = host.AdminAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Admin = new HttpClient { BaseAddress = Host.AdminAddress, Timeout = TimeSpan.FromSeconds(30) };
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKeyValue);
     }
 
-    public string Folder { get; }
+    public string Folder => _router.Folder;
 
-    public RouterHost Host { get; }
+    public RouterHost Host => _router.Host;
 
     /// <summary>End users' client: no cookie container.</summary>
     public HttpClient Client { get; }
@@ -45,29 +46,18 @@ internal sealed class LiveRouter : IAsyncDisposable
     /// <param name="release">The release "shop" as router.json has it (Stable, Canary, Weight, Guard, Routes, ...).</param>
     public static async Task<LiveRouter> StartAsync(JsonObject release)
     {
-        var folder = Directory.CreateTempSubdirectory("canary-guard-router-").FullName;
-        try
+        var config = new JsonObject
         {
-            var config = new JsonObject
+            ["Router"] = new JsonObject
             {
-                ["Router"] = new JsonObject
-                {
-                    ["PublicUrls"] = "http://127.0.0.1:0",
-                    ["AdminUrls"] = "http://127.0.0.1:0",
-                    ["StateFile"] = "router.state.json",
-                    ["Releases"] = new JsonObject { [Release] = release },
-                },
-            };
-            var path = Path.Combine(folder, "router.json");
-            await File.WriteAllTextAsync(path, config.ToJsonString());
-            var host = await RouterHost.StartAsync(path, new RouterHostOptions { AdminKey = new AdminKey(AdminKeyValue) });
-            return new LiveRouter(folder, host);
-        }
-        catch
-        {
-            TempFolder.DeleteQuietly(folder);
-            throw;
-        }
+                ["PublicUrls"] = "http://127.0.0.1:0",
+                ["AdminUrls"] = "http://127.0.0.1:0",
+                ["StateFile"] = "router.state.json",
+                ["Releases"] = new JsonObject { [Release] = release },
+            },
+        };
+        return new LiveRouter(await InProcessRouter.StartAsync("guard-router", config.ToJsonString(),
+            new RouterHostOptions { AdminKey = new AdminKey(AdminKeyValue) }));
     }
 
     /// <summary>A route of the release: <c>{"Path": ..., "Versions": {version: [addresses]}}</c>.</summary>
@@ -142,8 +132,7 @@ internal sealed class LiveRouter : IAsyncDisposable
     {
         Client.Dispose();
         Admin.Dispose();
-        await Host.DisposeAsync();
-        TempFolder.DeleteQuietly(Folder);
+        await _router.DisposeAsync();
     }
 
     private static string? Header(HttpResponseMessage response, string name) =>

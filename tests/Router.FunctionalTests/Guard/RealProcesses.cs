@@ -13,13 +13,13 @@ public sealed class RealProcesses
 /// <summary>SampleApi v1 and v2 processes shared by the tests of one class; each test starts its own router and resets the faults first.</summary>
 public sealed class SampleApiPair : IAsyncLifetime
 {
-    internal SampleApiProcess V1 { get; private set; } = null!;
+    internal SampleProcess V1 { get; private set; } = null!;
 
-    internal SampleApiProcess V2 { get; private set; } = null!;
+    internal SampleProcess V2 { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        var started = await SampleApiProcess.StartManyAsync(("v1", null), ("v2", null));
+        var started = await SampleProcess.StartApisAsync(("v1", null), ("v2", null));
         V1 = started[0];
         V2 = started[1];
     }

@@ -3,9 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Canary.Router.FunctionalTests.Guard;
 
@@ -22,8 +20,8 @@ public sealed class StreamingCanaryTests
     [Fact]
     public async Task Guard_CanaryServingLongSseStreamsAndWebSockets_NotRolledBack()
     {
-        await using var v1 = await StreamingBackend.StartAsync("v1");
-        await using var v2 = await StreamingBackend.StartAsync("v2");
+        await using var v1 = await StartStreamingBackendAsync("v1");
+        await using var v2 = await StartStreamingBackendAsync("v2");
         await using var router = await LiveRouter.StartAsync(new JsonObject
         {
             ["Stable"] = "v1",
@@ -31,7 +29,7 @@ public sealed class StreamingCanaryTests
             ["Weight"] = Weight,
             ["UserKey"] = new JsonArray("header:X-User-Id"),
             ["Guard"] = new JsonObject { ["WindowSeconds"] = 30, ["MinRequests"] = 5, ["MaxP99Ms"] = 500 },
-            ["Routes"] = new JsonObject { ["api"] = LiveRouter.Route("/api/{**rest}", ("v1", [v1.Address]), ("v2", [v2.Address])) },
+            ["Routes"] = new JsonObject { ["api"] = LiveRouter.Route("/api/{**rest}", ("v1", [v1.Destination]), ("v2", [v2.Destination])) },
         });
 
         var canaryUsers = Users.Pick("streams", 20, Weight, onCanary: true);
@@ -87,48 +85,31 @@ public sealed class StreamingCanaryTests
     }
 
     /// <summary>A Kestrel backend: /api/version answers at once, /api/events streams SSE and /api/socket holds a WebSocket, each for <see cref="StreamFor"/>.</summary>
-    private sealed class StreamingBackend : IAsyncDisposable
+    private static Task<KestrelApp> StartStreamingBackendAsync(string version) => KestrelApp.StartAsync(app =>
     {
-        private readonly WebApplication _app;
-
-        private StreamingBackend(WebApplication app) => _app = app;
-
-        public string Address => _app.Urls.First();
-
-        public static async Task<StreamingBackend> StartAsync(string version)
+        app.UseWebSockets();
+        app.MapGet("/api/version", () => Results.Json(new { version }));
+        app.MapGet("/api/events", async (HttpContext context) =>
         {
-            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            var app = builder.Build();
-            app.UseWebSockets();
-            app.MapGet("/api/version", () => Results.Json(new { version }));
-            app.MapGet("/api/events", async (HttpContext context) =>
+            context.Response.ContentType = "text/event-stream";
+            var until = DateTime.UtcNow + StreamFor;
+            while (DateTime.UtcNow < until)
             {
-                context.Response.ContentType = "text/event-stream";
-                var until = DateTime.UtcNow + StreamFor;
-                while (DateTime.UtcNow < until)
-                {
-                    await context.Response.WriteAsync("data: tick\n\n");
-                    await context.Response.Body.FlushAsync();
-                    await Task.Delay(200);
-                }
-            });
-            app.Map("/api/socket", async (HttpContext context) =>
+                await context.Response.WriteAsync("data: tick\n\n");
+                await context.Response.Body.FlushAsync();
+                await Task.Delay(200);
+            }
+        });
+        app.Map("/api/socket", async (HttpContext context) =>
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            for (var i = 0; i < 10; i++)
             {
-                using var socket = await context.WebSockets.AcceptWebSocketAsync();
-                for (var i = 0; i < 10; i++)
-                {
-                    await socket.SendAsync("tick"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
-                    await Task.Delay(StreamFor / 10);
-                }
+                await socket.SendAsync("tick"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+                await Task.Delay(StreamFor / 10);
+            }
 
-                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
-            });
-            await app.StartAsync();
-            return new StreamingBackend(app);
-        }
-
-        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
-    }
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        });
+    });
 }

@@ -2,10 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Sockets;
-using System.Reflection;
-using System.Text;
 using System.Text.Json.Nodes;
 using Canary.Router.FunctionalTests.Guard;
 using Xunit.Abstractions;
@@ -24,12 +20,13 @@ namespace Canary.Router.FunctionalTests.Hosting;
 public sealed class ChaosTests(ITestOutputHelper output)
 {
     private const string Key = "chaos-admin-key";
+    private const string Release = "shop";
     private const int Operations = 120;
 
     [Fact]
     public async Task Chaos_UnderLoad_NoFailedRequestNoLostChangeRevisionsGrowLogInOrder()
     {
-        var samples = await SampleApiProcess.StartManyAsync(("v1", null), ("v2", null), ("v3", null));
+        var samples = await SampleProcess.StartApisAsync(("v1", null), ("v2", null), ("v3", null));
         var folder = Directory.CreateTempSubdirectory("canary-chaos-").FullName;
         await using var router = new RouterProcess(folder, Key);
         var random = new Random(20261201);
@@ -39,8 +36,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
             var canary = "v2";
             var fileWeight = 10.0;
             config.Swap(Config(router, samples, canary, fileWeight));
-            await router.StartAsync();
-            using var load = new Load(router.PublicAddress, () => router.Up);
+            await router.StartAsync("/api/version");
+            using var load = new Load(router.PublicAddress, () => router.IsRunning);
             var acknowledged = new List<(long Revision, JsonObject State)>();
             var kills = 0;
 
@@ -59,10 +56,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
                         config.WriteInPlace(Config(router, samples, canary, fileWeight));
                         break;
                     case 11:
-                        await Acknowledge(acknowledged, await router.AdminAsync(HttpMethod.Post, "rollback"));
+                        await Acknowledge(acknowledged, await router.AdminAsync(HttpMethod.Post, Action("rollback")));
                         break;
                     case 12:
-                        await Acknowledge(acknowledged, await router.AdminAsync(HttpMethod.Post, "resume"));
+                        await Acknowledge(acknowledged, await router.AdminAsync(HttpMethod.Post, Action("resume")));
                         break;
                     case 13 when op == 53:
                         // A new canary by reload: the release starts over on v3.
@@ -70,7 +67,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
                         config.Swap(Config(router, samples, canary, fileWeight));
                         break;
                     case 14 when op == 74:
-                        await Acknowledge(acknowledged, await router.AdminAsync(HttpMethod.Post, "promote"));
+                        await Acknowledge(acknowledged, await router.AdminAsync(HttpMethod.Post, Action("promote")));
                         canary = canary == "v2" ? "v3" : "v2";
                         config.Swap(Config(router, samples, canary, fileWeight, stable: "v1"));
                         break;
@@ -80,7 +77,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
                         break;
                     case 17 when op % 40 == 17:
                         // SIGKILL with admin writes in flight; only the answered ones were acknowledged.
-                        var inFlight = Enumerable.Range(0, 3).Select(_ => router.AdminAsync(HttpMethod.Put, "weight", $"{{\"weight\": {random.Next(1, 100)}}}")).ToList();
+                        var inFlight = Enumerable.Range(0, 3).Select(_ => router.AdminAsync(HttpMethod.Put, Action("weight"), $"{{\"weight\": {random.Next(1, 100)}}}")).ToList();
                         await Task.Delay(random.Next(0, 20));
                         router.Kill();
                         var first = acknowledged.Count;
@@ -96,8 +93,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
                         acknowledged.Sort(first, acknowledged.Count - first, Comparer<(long Revision, JsonObject State)>.Create((a, b) => a.Revision.CompareTo(b.Revision)));
 
                         kills++;
-                        await router.StartAsync();
-                        var restarted = await router.ReleaseAsync();
+                        await router.StartAsync("/api/version");
+                        var restarted = (JsonObject)await router.AdminJsonAsync($"/admin/releases/{Release}");
                         var last = acknowledged.Count == 0 ? null : acknowledged[^1].State;
                         if (last is not null)
                         {
@@ -111,7 +108,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
                         break;
                     default:
-                        await Acknowledge(acknowledged, await router.AdminAsync(HttpMethod.Put, "weight", $"{{\"weight\": {random.Next(0, 101)}}}"));
+                        await Acknowledge(acknowledged, await router.AdminAsync(HttpMethod.Put, Action("weight"), $"{{\"weight\": {random.Next(0, 101)}}}"));
                         break;
                 }
 
@@ -119,7 +116,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             }
 
             var (requests, failures) = await load.StopAsync();
-            var events = await router.EventsAsync();
+            var events = (await router.AdminJsonAsync($"/admin/releases/{Release}/events")).AsArray();
             output.WriteLine($"{Operations} operations, {acknowledged.Count} acknowledged changes, {kills} SIGKILLs, {requests} requests, {failures.Count} failed, {events.Count} events");
             Assert.True(requests > 500, $"too little load to judge: {requests} requests");
             Assert.True(failures.IsEmpty, "failed requests while the router ran: " + string.Join("; ", failures.Take(10)));
@@ -131,7 +128,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             // The decision log: sequences in order, the release's revisions strictly growing.
             var sequences = events.Select(e => (long)e!["sequence"]!).ToList();
             Assert.Equal(sequences.Distinct().Order(), sequences);
-            var logged = events.Where(e => (string?)e!["release"] == RouterProcess.Release && e!["after"] is not null).Select(e => (long)e!["after"]!["revision"]!).ToList();
+            var logged = events.Where(e => (string?)e!["release"] == Release && e!["after"] is not null).Select(e => (long)e!["after"]!["revision"]!).ToList();
             Assert.Equal(logged.Distinct().Order(), logged);
 
             // Every acknowledged change is in the log (none lost to a kill).
@@ -148,6 +145,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
             TempFolder.DeleteQuietly(folder);
         }
     }
+
+    private static string Action(string action) => $"/admin/releases/{Release}/{action}";
 
     private static async Task Acknowledge(List<(long Revision, JsonObject State)> acknowledged, HttpResponseMessage response)
     {
@@ -182,17 +181,17 @@ public sealed class ChaosTests(ITestOutputHelper output)
         }
     }
 
-    private static string Config(RouterProcess router, SampleApiProcess[] samples, string canary, double weight, string stable = "v1") =>
+    private static string Config(RouterProcess router, SampleProcess[] samples, string canary, double weight, string stable = "v1") =>
         new JsonObject
         {
             ["Router"] = new JsonObject
             {
-                ["PublicUrls"] = router.PublicAddress.ToString().TrimEnd('/'),
-                ["AdminUrls"] = router.AdminAddress.ToString().TrimEnd('/'),
+                ["PublicUrls"] = router.Urls.PublicUrls,
+                ["AdminUrls"] = router.Urls.AdminUrls,
                 ["StateFile"] = Path.Combine(router.Folder, "state", "router.state.json"),
                 ["Releases"] = new JsonObject
                 {
-                    [RouterProcess.Release] = new JsonObject
+                    [Release] = new JsonObject
                     {
                         ["Stable"] = stable,
                         ["Canary"] = canary,
@@ -205,8 +204,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
                                 ["Path"] = "/api/{**rest}",
                                 ["Versions"] = new JsonObject
                                 {
-                                    [stable] = new JsonArray(samples.Single(s => s.Version == stable).Address),
-                                    [canary] = new JsonArray(samples.Single(s => s.Version == canary).Address),
+                                    [stable] = new JsonArray(samples.Single(s => s.Version == stable).Destination),
+                                    [canary] = new JsonArray(samples.Single(s => s.Version == canary).Destination),
                                 },
                             },
                         },

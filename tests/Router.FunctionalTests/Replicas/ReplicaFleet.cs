@@ -3,17 +3,18 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Canary.Router.Configuration;
 using Canary.Router.FunctionalTests.Guard;
-using Canary.Router.FunctionalTests.Hosting;
 
 namespace Canary.Router.FunctionalTests.Replicas;
 
 /// <summary>
-/// One real redis-server and N real router processes (<see cref="RouterProcess"/>, each with its own folder, ports
+/// One real redis-server (<see cref="RedisServer"/>) and N real router processes (<see cref="RouterProcess"/>, each with its own folder, ports
 /// and state file) with the same release "shop" over SampleApi v1 and v2, all given the Redis by CANARY_REDIS.
 /// </summary>
 internal sealed class ReplicaFleet : IAsyncDisposable
 {
     public const string Key = "replica-tests-admin-key";
+    public const string Release = "shop";
+    private static readonly HttpClient Admin = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly List<string> _folders = [];
 
     private ReplicaFleet(RedisServer redis) => Redis = redis;
@@ -32,7 +33,7 @@ internal sealed class ReplicaFleet : IAsyncDisposable
             {
                 var folder = Directory.CreateTempSubdirectory("canary-replica-").FullName;
                 fleet._folders.Add(folder);
-                var router = new RouterProcess(folder, Key, new Dictionary<string, string> { [OptionLimits.RedisEnvironmentVariable] = fleet.Redis.Configuration });
+                var router = new RouterProcess(folder, Key, new Dictionary<string, string?> { [OptionLimits.RedisEnvironmentVariable] = fleet.Redis.Configuration });
                 fleet.Routers.Add(router);
                 var settings = (JsonObject)release.DeepClone();
                 settings["Stable"] = "v1";
@@ -43,7 +44,7 @@ internal sealed class ReplicaFleet : IAsyncDisposable
                     ["api"] = new JsonObject
                     {
                         ["Path"] = "/api/{**rest}",
-                        ["Versions"] = new JsonObject { ["v1"] = new JsonArray(samples.V1.Address), ["v2"] = new JsonArray(samples.V2.Address) },
+                        ["Versions"] = new JsonObject { ["v1"] = new JsonArray(samples.V1.Destination), ["v2"] = new JsonArray(samples.V2.Destination) },
                     },
                 };
                 await File.WriteAllTextAsync(Path.Combine(folder, "router.json"), new JsonObject
@@ -52,12 +53,12 @@ internal sealed class ReplicaFleet : IAsyncDisposable
                     {
                         ["PublicUrls"] = router.PublicAddress.ToString().TrimEnd('/'),
                         ["AdminUrls"] = router.AdminAddress.ToString().TrimEnd('/'),
-                        ["Releases"] = new JsonObject { [RouterProcess.Release] = settings },
+                        ["Releases"] = new JsonObject { [Release] = settings },
                     },
                 }.ToJsonString());
             }
 
-            await Task.WhenAll(fleet.Routers.Select(r => r.StartAsync()));
+            await Task.WhenAll(fleet.Routers.Select(r => r.StartAsync("/api/version")));
             return fleet;
         }
         catch
@@ -82,7 +83,7 @@ internal sealed class ReplicaFleet : IAsyncDisposable
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
         while (true)
         {
-            var states = await Task.WhenAll(Routers.Where(r => r.Up).Select(r => r.ReleaseAsync()));
+            var states = await Task.WhenAll(Routers.Where(r => r.IsRunning).Select(ReleaseAsync));
             if (states.All(done))
             {
                 return states;
@@ -91,6 +92,30 @@ internal sealed class ReplicaFleet : IAsyncDisposable
             Assert.True(DateTime.UtcNow < deadline, $"not every replica {what} within {seconds} s: {string.Join(" | ", states.Select(s => s.ToJsonString()))}");
             await Task.Delay(25);
         }
+    }
+
+    /// <summary>The release "shop" as a replica's admin API shows it.</summary>
+    public static async Task<JsonObject> ReleaseAsync(RouterProcess router) => (JsonObject)await router.AdminJsonAsync($"/admin/releases/{Release}");
+
+    /// <summary>The release's decision log as a replica's admin API shows it.</summary>
+    public static async Task<JsonArray> EventsAsync(RouterProcess router) => (await router.AdminJsonAsync($"/admin/releases/{Release}/events")).AsArray();
+
+    /// <summary>An admin write on the release (<c>weight</c>, <c>promote</c>, ...), with an If-Match entity tag when given.</summary>
+    public static async Task<HttpResponseMessage> WriteAsync(RouterProcess router, HttpMethod method, string action, string? json = null, string? ifMatch = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(router.AdminAddress, $"/admin/releases/{Release}/{action}"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Key);
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        }
+
+        return await Admin.SendAsync(request);
     }
 
     public static long Revision(JsonObject release) => (long)release["revision"]!;

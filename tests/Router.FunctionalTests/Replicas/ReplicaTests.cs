@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using Canary.Router.FunctionalTests.Guard;
-using Canary.Router.FunctionalTests.Hosting;
 
 namespace Canary.Router.FunctionalTests.Replicas;
 
@@ -37,21 +36,21 @@ public sealed class ReplicaTests(SampleApiPair samples) : IClassFixture<SampleAp
         ];
         foreach (var (replica, method, action, body, done) in writes)
         {
-            using var response = await fleet.Routers[replica].AdminAsync(method, action, body);
+            using var response = await ReplicaFleet.WriteAsync(fleet.Routers[replica], method, action, body);
             Assert.True(response.IsSuccessStatusCode, $"{action} on replica {replica}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-            var revision = (long)(await fleet.Routers[replica].ReleaseAsync())["revision"]!;
+            var revision = (long)(await ReplicaFleet.ReleaseAsync(fleet.Routers[replica]))["revision"]!;
             await fleet.UntilAllAsync(r => done(r) && ReplicaFleet.Revision(r) == revision, $"served {action} at revision {revision}");
         }
 
         await EveryUserOnOneVersionAsync(fleet, users);
-        var promoted = await fleet.Routers[2].ReleaseAsync();
+        var promoted = await ReplicaFleet.ReleaseAsync(fleet.Routers[2]);
         foreach (var user in users)
         {
             Assert.Equal((string?)promoted["stable"], (await ReplicaFleet.AskAsync(Client, fleet.Routers[2], user)).Version);
         }
 
         // The decision log is the fleet's: every replica shows each write once, in order.
-        var logs = await Task.WhenAll(fleet.Routers.Select(r => r.EventsAsync()));
+        var logs = await Task.WhenAll(fleet.Routers.Select(ReplicaFleet.EventsAsync));
         foreach (var log in logs)
         {
             var actions = log.Where(e => (string?)e!["actor"] == "operator").Select(e => (string)e!["action"]!).ToList();
@@ -72,8 +71,8 @@ public sealed class ReplicaTests(SampleApiPair samples) : IClassFixture<SampleAp
             // Weights no replica has had yet: a write that changes nothing succeeds without a revision.
             double[] weights = [20 + round, 60 + round];
             var answers = await Task.WhenAll(
-                fleet.Routers[0].AdminAsync(HttpMethod.Put, "weight", $$"""{"weight": {{weights[0]}}}""", tag),
-                fleet.Routers[1].AdminAsync(HttpMethod.Put, "weight", $$"""{"weight": {{weights[1]}}}""", tag));
+                ReplicaFleet.WriteAsync(fleet.Routers[0], HttpMethod.Put, "weight", $$"""{"weight": {{weights[0]}}}""", tag),
+                ReplicaFleet.WriteAsync(fleet.Routers[1], HttpMethod.Put, "weight", $$"""{"weight": {{weights[1]}}}""", tag));
             var codes = answers.Select(a => a.StatusCode).OrderBy(c => c).ToList();
             Assert.True(codes.SequenceEqual([HttpStatusCode.OK, HttpStatusCode.PreconditionFailed]),
                 $"round {round} at {tag}: " + string.Join(" | ", await Task.WhenAll(answers.Select(async a => $"{(int)a.StatusCode} {await a.Content.ReadAsStringAsync()}"))));
@@ -100,7 +99,7 @@ public sealed class ReplicaTests(SampleApiPair samples) : IClassFixture<SampleAp
         var states = await fleet.UntilAllAsync(r => (double)r["weight"]! == 35, "applied the edit of router.json");
         Assert.Single(states.Select(ReplicaFleet.Revision).Distinct());
         Assert.Equal(before + 1, ReplicaFleet.Revision(states[0]));
-        Assert.Single(await fleet.Routers[0].EventsAsync(), e => (string?)e!["action"] == "reload");
+        Assert.Single(await ReplicaFleet.EventsAsync(fleet.Routers[0]), e => (string?)e!["action"] == "reload");
     }
 
     [Fact]
@@ -129,7 +128,7 @@ public sealed class ReplicaTests(SampleApiPair samples) : IClassFixture<SampleAp
             Assert.Equal("v1", (await ReplicaFleet.AskAsync(Client, router, "user-0-0")).Version);
         }
 
-        var rollbacks = (await fleet.Routers[0].EventsAsync()).Count(e => (string?)e!["actor"] == "guard" && (string?)e!["action"] == "rollback");
+        var rollbacks = (await ReplicaFleet.EventsAsync(fleet.Routers[0])).Count(e => (string?)e!["actor"] == "guard" && (string?)e!["action"] == "rollback");
         Assert.Equal(1, rollbacks);
     }
 
@@ -145,7 +144,7 @@ public sealed class ReplicaTests(SampleApiPair samples) : IClassFixture<SampleAp
             ["OnInconclusive"] = "Advance",
         });
         await fleet.UntilAllAsync(r => (string?)r["phase"] == "Promoted", "promoted", seconds: 60);
-        var events = await fleet.Routers[1].EventsAsync();
+        var events = await ReplicaFleet.EventsAsync(fleet.Routers[1]);
         var steps = events.Where(e => (string?)e!["actor"] == "steps").Select(e => $"{e!["action"]} {(string?)e!["after"]!["stable"]} {(double)e!["after"]!["weight"]!}").ToList();
         Assert.Equal(["step v1 30", "step v1 60", "promote v2 0"], steps);
     }
@@ -158,7 +157,7 @@ public sealed class ReplicaTests(SampleApiPair samples) : IClassFixture<SampleAp
             ["Weight"] = 0,
             ["Guard"] = new JsonObject { ["WindowSeconds"] = 30, ["MinRequests"] = 10, ["MaxErrorRate"] = 0.05, ["MaxP99Ms"] = 10_000 },
         });
-        using (var set = await fleet.Routers[0].AdminAsync(HttpMethod.Put, "weight", """{"weight": 100}"""))
+        using (var set = await ReplicaFleet.WriteAsync(fleet.Routers[0], HttpMethod.Put, "weight", """{"weight": 100}"""))
         {
             Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         }
@@ -173,17 +172,17 @@ public sealed class ReplicaTests(SampleApiPair samples) : IClassFixture<SampleAp
         {
             for (var n = 0; !stop.IsCancellationRequested; n++)
             {
-                foreach (var router in fleet.Routers.Where(r => r.Up))
+                foreach (var router in fleet.Routers.Where(r => r.IsRunning))
                 {
                     try
                     {
                         var (status, version) = await ReplicaFleet.AskAsync(Client, router, $"user-{n % 50}");
-                        if (status != HttpStatusCode.OK && router.Up)
+                        if (status != HttpStatusCode.OK && router.IsRunning)
                         {
                             failures.Enqueue($"{(int)status} from {version}");
                         }
                     }
-                    catch (HttpRequestException e) when (router.Up)
+                    catch (HttpRequestException e) when (router.IsRunning)
                     {
                         failures.Enqueue(e.Message);
                     }
@@ -208,19 +207,19 @@ public sealed class ReplicaTests(SampleApiPair samples) : IClassFixture<SampleAp
         }
 
         // Writes are refused whole, saying why; health stays up; the store says it is down.
-        using (var refused = await fleet.Routers[1].AdminAsync(HttpMethod.Put, "weight", """{"weight": 50}"""))
+        using (var refused = await ReplicaFleet.WriteAsync(fleet.Routers[1], HttpMethod.Put, "weight", """{"weight": 50}"""))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
             Assert.Contains("Redis is unreachable", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
-        var store = await fleet.Routers[1].GetAsync("/admin/store");
+        var store = await fleet.Routers[1].AdminJsonAsync("/admin/store");
         Assert.False((bool)store["up"]!);
-        Assert.Equal(100, (double)(await fleet.Routers[1].ReleaseAsync())["weight"]!);
+        Assert.Equal(100, (double)(await ReplicaFleet.ReleaseAsync(fleet.Routers[1]))["weight"]!);
 
         // A replica restarted meanwhile starts from its last local state.
         fleet.Routers[2].Kill();
-        await fleet.Routers[2].StartAsync();
+        await fleet.Routers[2].StartAsync("/api/version");
         Assert.Equal((HttpStatusCode.OK, "v2"), await ReplicaFleet.AskAsync(Client, fleet.Routers[2], "user-1"));
         await stop.CancelAsync();
         await load;
@@ -234,7 +233,7 @@ public sealed class ReplicaTests(SampleApiPair samples) : IClassFixture<SampleAp
         }
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while ((string?)(await fleet.Routers[0].ReleaseAsync())["phase"] != "RolledBack")
+        while ((string?)(await ReplicaFleet.ReleaseAsync(fleet.Routers[0]))["phase"] != "RolledBack")
         {
             Assert.True(DateTime.UtcNow < deadline, "replica 0 did not roll back while Redis was down");
             await Task.Delay(25);
@@ -244,14 +243,14 @@ public sealed class ReplicaTests(SampleApiPair samples) : IClassFixture<SampleAp
         await samples.V2.SetFaultsAsync(errorRate: 0);
         await fleet.Redis.StartAgainAsync();
         await fleet.UntilAllAsync(r => (string?)r["phase"] == "RolledBack", "took the rollback made while Redis was down");
-        using (var set = await fleet.Routers[2].AdminAsync(HttpMethod.Put, "weight", """{"weight": 25}"""))
+        using (var set = await ReplicaFleet.WriteAsync(fleet.Routers[2], HttpMethod.Put, "weight", """{"weight": 25}"""))
         {
             Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         }
 
         var converged = await fleet.UntilAllAsync(r => (double)r["weight"]! == 25, "converged on the write after Redis came back");
         Assert.Single(converged.Select(ReplicaFleet.Revision).Distinct());
-        Assert.True((bool)(await fleet.Routers[1].GetAsync("/admin/store"))["up"]!);
+        Assert.True((bool)(await fleet.Routers[1].AdminJsonAsync("/admin/store"))["up"]!);
     }
 
     private static async Task EveryUserOnOneVersionAsync(ReplicaFleet fleet, List<string> users)

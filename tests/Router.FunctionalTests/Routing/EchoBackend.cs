@@ -1,9 +1,8 @@
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Canary.Router.FunctionalTests.Routing;
 
@@ -18,41 +17,28 @@ internal sealed class EchoBackend : IAsyncDisposable
     public const string NonAsciiHeader = "X-Label";
     public const string NonAsciiValue = "café ☕ Grüße";
 
-    private readonly WebApplication _app;
+    private KestrelApp _app = null!;
     private int _requests;
 
-    private EchoBackend(WebApplication app, string version)
-    {
-        _app = app;
-        Version = version;
-    }
+    private EchoBackend(string version) => Version = version;
 
     public string Version { get; }
 
-    public string Url => _app.Urls.First().TrimEnd('/');
+    public string Url => _app.Destination;
 
     public int Requests => Volatile.Read(ref _requests);
 
     public static async Task<EchoBackend> StartAsync(string version)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var backend = new EchoBackend(version);
 
         // Lets the backend write the bytes of a UTF-8 header value, as many real backends do.
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ResponseHeaderEncodingSelector = _ => Encoding.UTF8);
-        var app = builder.Build();
-        var backend = new EchoBackend(app, version);
-        app.Run(backend.HandleAsync);
-        await app.StartAsync();
+        backend._app = await KestrelApp.StartAsync(app => app.Run(backend.HandleAsync),
+            builder => builder.WebHost.ConfigureKestrel(kestrel => kestrel.ResponseHeaderEncodingSelector = _ => Encoding.UTF8));
         return backend;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 
     private async Task HandleAsync(HttpContext context)
     {

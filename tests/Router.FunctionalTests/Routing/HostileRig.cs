@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Canary.Router.Admin;
 using Canary.Router.Hosting;
@@ -21,17 +20,18 @@ internal sealed class HostileRig : IAsyncDisposable
     // requests' own latency on a loaded 2-core machine does not.
     public const int MaxP99Ms = 2000;
 
-    private HostileRig(string folder, RouterHost host, EchoBackend v1, EchoBackend v2)
+    private readonly InProcessRouter _router;
+
+    private HostileRig(InProcessRouter router, EchoBackend v1, EchoBackend v2)
     {
-        Folder = folder;
-        Host = host;
+        _router = router;
         V1 = v1;
         V2 = v2;
     }
 
-    public string Folder { get; }
+    public string Folder => _router.Folder;
 
-    public RouterHost Host { get; }
+    public RouterHost Host => _router.Host;
 
     public EchoBackend V1 { get; }
 
@@ -41,7 +41,6 @@ internal sealed class HostileRig : IAsyncDisposable
 
     public static async Task<HostileRig> StartAsync()
     {
-        var folder = Directory.CreateTempSubdirectory("canary-hostile-").FullName;
         var v1 = await EchoBackend.StartAsync("v1");
         var v2 = await EchoBackend.StartAsync("v2");
         try
@@ -74,20 +73,18 @@ internal sealed class HostileRig : IAsyncDisposable
                         ["down"] = new JsonObject
                         {
                             ["Stable"] = "v1",
-                            ["Routes"] = new JsonObject { ["down"] = Admin.AdminRig.Route("/down/{**rest}", ("v1", ClosedPort())) },
+                            ["Routes"] = new JsonObject { ["down"] = Admin.AdminRig.Route("/down/{**rest}", ("v1", Ports.ClosedAddress().ToString())) },
                         },
                     },
                 },
             };
-            await File.WriteAllTextAsync(Path.Combine(folder, "router.json"), config.ToJsonString());
-            var host = await RouterHost.StartAsync(Path.Combine(folder, "router.json"), new RouterHostOptions { AdminKey = new AdminKey(Key) });
-            return new HostileRig(folder, host, v1, v2);
+            var router = await InProcessRouter.StartAsync("hostile", config.ToJsonString(), new RouterHostOptions { AdminKey = new AdminKey(Key) });
+            return new HostileRig(router, v1, v2);
         }
         catch
         {
             await v1.DisposeAsync();
             await v2.DisposeAsync();
-            TempFolder.DeleteQuietly(folder);
             throw;
         }
     }
@@ -124,20 +121,11 @@ internal sealed class HostileRig : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await Host.DisposeAsync();
+        await _router.DisposeAsync();
         await V1.DisposeAsync();
         await V2.DisposeAsync();
-        TempFolder.DeleteQuietly(Folder);
     }
 
-    private static string ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return $"http://127.0.0.1:{port}";
-    }
 }
 
 /// <summary>One <see cref="HostileRig"/> for a test class whose requests must not move the release.</summary>

@@ -37,10 +37,10 @@ public sealed class BlueGreenSwitchTests
     [Fact]
     public async Task Switch_Twice_EveryUserToV2ThenBackToV1_RefusedOnceV2Stops()
     {
-        var samples = await SampleApiProcess.StartManyAsync(("v1", null), ("v2", null));
+        var samples = await SampleProcess.StartApisAsync(("v1", null), ("v2", null));
         await using var v1 = samples[0];
         await using var v2 = samples[1];
-        await using var router = await LiveRouter.StartAsync(Release(v1.Address, v2.Address));
+        await using var router = await LiveRouter.StartAsync(Release(v1.Destination, v2.Destination));
         var before = await ServedBy(router);
         Assert.Contains("v1", before);
         Assert.Contains("v2", before);
@@ -77,7 +77,7 @@ public sealed class BlueGreenSwitchTests
             Assert.Equal(409, problem["status"]!.GetValue<int>());
             var detail = problem.Text("detail");
             Assert.Contains("v2", detail, StringComparison.Ordinal);
-            Assert.Contains(v2.Address, detail, StringComparison.Ordinal);
+            Assert.Contains(v2.Destination, detail, StringComparison.Ordinal);
             Assert.Contains("/healthz", detail, StringComparison.Ordinal);
         }
 
@@ -97,7 +97,7 @@ public sealed class BlueGreenSwitchTests
         await using var v1 = await HealthStub.StartAsync("v1");
         await using var v2 = await HealthStub.StartAsync("v2");
         v2.HealthStatus = StatusCodes.Status503ServiceUnavailable;
-        await using var router = await LiveRouter.StartAsync(Release(v1.Address, v2.Address));
+        await using var router = await LiveRouter.StartAsync(Release(v1.Destination, v2.Destination));
         var revision = (await router.StateAsync()).Revision();
 
         using (var refused = await router.PostAdminAsync("switch"))
@@ -106,7 +106,7 @@ public sealed class BlueGreenSwitchTests
             var problem = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!;
             Assert.Contains("unhealthy", problem.Text("title"), StringComparison.OrdinalIgnoreCase);
             Assert.Contains("GET /healthz answered 503", problem.Text("detail"), StringComparison.Ordinal);
-            Assert.Contains(v2.Address, problem.Text("detail"), StringComparison.Ordinal);
+            Assert.Contains(v2.Destination, problem.Text("detail"), StringComparison.Ordinal);
         }
 
         Assert.Equal(revision, (await router.StateAsync()).Revision());

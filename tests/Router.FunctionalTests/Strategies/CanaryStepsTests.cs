@@ -11,7 +11,7 @@ public sealed class CanaryStepsTests
     [Fact]
     public async Task Steps_HealthyUnderLoad_PauseHoldsResumeAdvancesToPromotion()
     {
-        var samples = await SampleApiProcess.StartManyAsync(("v1", null), ("v2", null));
+        var samples = await SampleProcess.StartApisAsync(("v1", null), ("v2", null));
         await using var v1 = samples[0];
         await using var v2 = samples[1];
         await using var router = await LiveRouter.StartAsync(new JsonObject
@@ -24,7 +24,7 @@ public sealed class CanaryStepsTests
                 new JsonObject { ["Weight"] = 50, ["HoldSeconds"] = 1 }),
             // MaxP99Ms far off: this test is about steps, and a busy machine can stall a request for a second.
             ["Guard"] = new JsonObject { ["WindowSeconds"] = 5, ["MinRequests"] = 10, ["MaxErrorRate"] = 0.05, ["MaxP99Ms"] = 10_000 },
-            ["Routes"] = new JsonObject { ["api"] = LiveRouter.Route("/api/{**rest}", ("v1", [v1.Address]), ("v2", [v2.Address])) },
+            ["Routes"] = new JsonObject { ["api"] = LiveRouter.Route("/api/{**rest}", ("v1", [v1.Destination]), ("v2", [v2.Destination])) },
         });
 
         // No traffic yet: the verdict is inconclusive and the first step holds, so the pause lands on it.

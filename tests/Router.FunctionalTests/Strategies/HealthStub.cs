@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Canary.Router.FunctionalTests.Strategies;
 
@@ -11,18 +9,14 @@ namespace Canary.Router.FunctionalTests.Strategies;
 /// </summary>
 internal sealed class HealthStub : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private KestrelApp _app = null!;
     private int _healthStatus = StatusCodes.Status200OK;
 
-    private HealthStub(WebApplication app, string version)
-    {
-        _app = app;
-        Version = version;
-    }
+    private HealthStub(string version) => Version = version;
 
     public string Version { get; }
 
-    public string Address => _app.Urls.First().TrimEnd('/');
+    public string Destination => _app.Destination;
 
     public int HealthStatus
     {
@@ -32,29 +26,22 @@ internal sealed class HealthStub : IAsyncDisposable
 
     public static async Task<HealthStub> StartAsync(string version)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var stub = new HealthStub(app, version);
-        app.Run(context =>
-        {
-            context.Response.Headers["X-Backend-Version"] = version;
-            if (context.Request.Path == "/healthz")
-            {
-                context.Response.StatusCode = stub.HealthStatus;
-                return context.Response.WriteAsync(stub.HealthStatus == StatusCodes.Status200OK ? "ok" : "unhealthy");
-            }
-
-            return context.Response.WriteAsJsonAsync(new { version, instance = "stub-" + version });
-        });
-        await app.StartAsync();
+        var stub = new HealthStub(version);
+        stub._app = await KestrelApp.StartAsync(app => app.Run(stub.AnswerAsync));
         return stub;
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    private Task AnswerAsync(HttpContext context)
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        context.Response.Headers["X-Backend-Version"] = Version;
+        if (context.Request.Path == "/healthz")
+        {
+            context.Response.StatusCode = HealthStatus;
+            return context.Response.WriteAsync(HealthStatus == StatusCodes.Status200OK ? "ok" : "unhealthy");
+        }
+
+        return context.Response.WriteAsJsonAsync(new { version = Version, instance = "stub-" + Version });
     }
 }

@@ -18,12 +18,12 @@ public sealed class InPlaceRestartTests(ITestOutputHelper output)
     [Fact]
     public async Task Outage_SingleBackendRestarted_NoFailedGetAndPostFailsFastWith503()
     {
-        await using var sample = await SampleApiProcess.StartAsync("v1", "in-place-old");
+        await using var sample = await SampleProcess.StartApiAsync("v1", "in-place-old");
         await using var router = await LiveRouter.StartAsync(new JsonObject
         {
             ["Stable"] = "v1",
             ["Outage"] = new JsonObject { ["HoldSeconds"] = HoldSeconds },
-            ["Routes"] = new JsonObject { ["api"] = LiveRouter.Route("/api/{**rest}", ("v1", [sample.Address])) },
+            ["Routes"] = new JsonObject { ["api"] = LiveRouter.Route("/api/{**rest}", ("v1", [sample.Destination])) },
         });
         await using var load = LoadDriver.Anonymous(router, concurrency: 3);
         await load.WaitForAsync(o => o.Status == HttpStatusCode.OK, 50, TimeSpan.FromSeconds(15), "responses before the restart");

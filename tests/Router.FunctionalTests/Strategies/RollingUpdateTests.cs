@@ -25,14 +25,14 @@ public sealed class RollingUpdateTests(ITestOutputHelper output)
     [Fact]
     public async Task Rolling_ThreeInstancesDrainedRestartedUndrainedInTurn_NoFailedRequest()
     {
-        var instances = await SampleApiProcess.StartManyAsync(("v1", "rolling-1-old"), ("v1", "rolling-2-old"), ("v1", "rolling-3-old"));
+        var instances = await SampleProcess.StartApisAsync(("v1", "rolling-1-old"), ("v1", "rolling-2-old"), ("v1", "rolling-3-old"));
         await using var first = instances[0];
         await using var second = instances[1];
         await using var third = instances[2];
         await using var router = await LiveRouter.StartAsync(new JsonObject
         {
             ["Stable"] = "v1",
-            ["Routes"] = new JsonObject { ["api"] = LiveRouter.Route("/api/{**rest}", ("v1", [.. instances.Select(i => i.Address)])) },
+            ["Routes"] = new JsonObject { ["api"] = LiveRouter.Route("/api/{**rest}", ("v1", [.. instances.Select(i => i.Destination)])) },
         });
 
         await using var load = LoadDriver.Anonymous(router, concurrency: 3);
@@ -43,20 +43,20 @@ public sealed class RollingUpdateTests(ITestOutputHelper output)
         foreach (var (instance, n) in instances.Select((instance, i) => (instance, i + 1)))
         {
             var old = instance.Instance;
-            var body = new { route = "api", destination = instance.Address };
+            var body = new { route = "api", destination = instance.Destination };
 
             // 1. Drain: effective for the next request once the call returns.
             using (var drain = await router.PostAdminAsync("drain", body))
             {
                 Assert.Equal(HttpStatusCode.OK, drain.StatusCode);
                 var view = (JsonObject)JsonNode.Parse(await drain.Content.ReadAsStringAsync())!;
-                Assert.True(Destination(view, instance.Address)!["draining"]!.GetValue<bool>());
+                Assert.True(Destination(view, instance.Destination)!["draining"]!.GetValue<bool>());
             }
 
             drainedAt[old] = DateTimeOffset.UtcNow;
 
             // 2. Wait for its requests in flight to complete.
-            await Poll.UntilAsync(router.StateAsync, s => Destination(s, instance.Address) is { } d && d["draining"]!.GetValue<bool>() && d["inFlight"]!.GetValue<int>() == 0,
+            await Poll.UntilAsync(router.StateAsync, s => Destination(s, instance.Destination) is { } d && d["draining"]!.GetValue<bool>() && d["inFlight"]!.GetValue<int>() == 0,
                 TimeSpan.FromSeconds(10), $"{old} drained", s => s.Show());
 
             // 3. Replace the process on the same address.
@@ -68,7 +68,7 @@ public sealed class RollingUpdateTests(ITestOutputHelper output)
             {
                 Assert.Equal(HttpStatusCode.OK, undrain.StatusCode);
                 var view = (JsonObject)JsonNode.Parse(await undrain.Content.ReadAsStringAsync())!;
-                Assert.False(Destination(view, instance.Address)!["draining"]!.GetValue<bool>());
+                Assert.False(Destination(view, instance.Destination)!["draining"]!.GetValue<bool>());
             }
 
             await load.WaitForAsync(o => o.Instance == instance.Instance, 20, TimeSpan.FromSeconds(10), $"responses from {instance.Instance}");
@@ -87,7 +87,7 @@ public sealed class RollingUpdateTests(ITestOutputHelper output)
 
         Assert.All(instances, i => Assert.EndsWith("-new", i.Instance, StringComparison.Ordinal));
         var state = await router.StateAsync();
-        Assert.All(instances, i => Assert.False(Destination(state, i.Address)!["draining"]!.GetValue<bool>()));
+        Assert.All(instances, i => Assert.False(Destination(state, i.Destination)!["draining"]!.GetValue<bool>()));
 
         var events = (await router.EventsAsync()).Objects().ToList();
         Assert.Equal(3, events.Count(e => e.Text("action") == "drain"));

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
@@ -73,7 +72,7 @@ internal sealed class PrometheusServer : IAsyncDisposable
         // A free port can be taken between asking and binding: try a few.
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreePort();
+            var port = Ports.Free();
             var log = new StringBuilder();
             var start = new ProcessStartInfo(binary)
             {
@@ -234,12 +233,4 @@ internal sealed class PrometheusServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

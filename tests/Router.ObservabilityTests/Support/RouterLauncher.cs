@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Canary.Router.Hosting;
@@ -29,15 +28,11 @@ internal sealed record RouterSetup
 /// </summary>
 internal sealed class RouterLauncher : IAsyncDisposable
 {
-    private readonly string _folder;
+    private readonly InProcessRouter _router;
 
-    private RouterLauncher(string folder, RouterHost host)
-    {
-        _folder = folder;
-        Host = host;
-    }
+    private RouterLauncher(InProcessRouter router) => _router = router;
 
-    public RouterHost Host { get; }
+    public RouterHost Host => _router.Host;
 
     public Uri PublicAddress => Host.PublicAddress;
 
@@ -45,19 +40,7 @@ internal sealed class RouterLauncher : IAsyncDisposable
 
     public static async Task<RouterLauncher> StartAsync(RouterSetup setup, RouterHostOptions? options = null)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "canary-obs-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-        var config = Path.Combine(folder, "router.json");
-        await File.WriteAllTextAsync(config, ConfigText(setup));
-        try
-        {
-            return new RouterLauncher(folder, await RouterHost.StartAsync(config, options));
-        }
-        catch
-        {
-            TempFolder.DeleteQuietly(folder);
-            throw;
-        }
+        return new RouterLauncher(await InProcessRouter.StartAsync("obs", ConfigText(setup), options));
     }
 
     public static string ConfigText(RouterSetup setup)
@@ -111,19 +94,9 @@ internal sealed class RouterLauncher : IAsyncDisposable
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
-    /// <summary>An address nothing listens on: a port the OS just handed out and that was closed again.</summary>
-    public static Uri ClosedAddress()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return new Uri($"http://127.0.0.1:{port}");
-    }
 
     public async ValueTask DisposeAsync()
     {
-        await Host.DisposeAsync();
-        TempFolder.DeleteQuietly(_folder);
+        await _router.DisposeAsync();
     }
 }

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Canary.Router.ObservabilityTests.Support;
 
@@ -14,20 +12,16 @@ namespace Canary.Router.ObservabilityTests.Support;
 /// </summary>
 internal sealed class TestBackend : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, int> _answered = new(StringComparer.Ordinal);
+    private KestrelApp _app = null!;
     private long _seen;
 
-    private TestBackend(string name, WebApplication app)
-    {
-        Name = name;
-        _app = app;
-    }
+    private TestBackend(string name) => Name = name;
 
     /// <summary>e.g. <c>api-v2</c>; also the body of every answer and the <c>X-Backend</c> header.</summary>
     public string Name { get; }
 
-    public Uri Address => new(_app.Urls.First());
+    public Uri Address => _app.Address;
 
     /// <summary>0..1: the share of ordinary requests answered with 500 (every 1/FailFraction-th one).</summary>
     public double FailFraction { get; set; }
@@ -41,21 +35,12 @@ internal sealed class TestBackend : IAsyncDisposable
 
     public static async Task<TestBackend> StartAsync(string name)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var backend = new TestBackend(name, app);
-        app.Run(backend.AnswerAsync);
-        await app.StartAsync();
+        var backend = new TestBackend(name);
+        backend._app = await KestrelApp.StartAsync(app => app.Run(backend.AnswerAsync));
         return backend;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 
     private async Task AnswerAsync(HttpContext context)
     {
