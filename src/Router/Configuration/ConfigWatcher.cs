@@ -16,8 +16,9 @@ internal sealed partial class ConfigWatcher(Hosting.RouterCore core, ConfigReloa
     private readonly System.Threading.Channels.Channel<bool> _changed = System.Threading.Channels.Channel.CreateBounded<bool>(1);
     private FileSystemWatcher? _watcher;
 
-    // The watcher is on before the host serves (ExecuteAsync runs later, on the thread pool), and one reload check
-    // follows it, so an edit made between the first read and the watcher's start is not missed.
+    // The watcher is on before the host serves (ExecuteAsync runs later, on the thread pool); an edit made between
+    // the first read and the watcher's start is caught by comparing the file with the bytes read at start. Only a
+    // difference asks for a (debounced) reload: a reload at start for nothing could read an edit half written.
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         var folder = Path.GetDirectoryName(core.ConfigPath)!;
@@ -45,8 +46,25 @@ internal sealed partial class ConfigWatcher(Hosting.RouterCore core, ConfigReloa
         _watcher.Renamed += (_, e) => Signal(e.Name);
         _watcher.Error += (_, _) => _changed.Writer.TryWrite(true);
         _watcher.EnableRaisingEvents = true;
-        _changed.Writer.TryWrite(true);
+        if (!UnchangedSinceStart())
+        {
+            _changed.Writer.TryWrite(true);
+        }
+
         return base.StartAsync(cancellationToken);
+    }
+
+    private bool UnchangedSinceStart()
+    {
+        try
+        {
+            return core.ConfigDigest is { } digest
+                && System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(core.ConfigPath)).AsSpan().SequenceEqual(digest);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     public override void Dispose()
