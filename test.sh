@@ -23,10 +23,12 @@ trap finish EXIT
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages the tests drive for real: chromium (browser tests), prometheus (promtool and the server).
+# Debian packages the tests drive for real: chromium (browser tests), prometheus (promtool and the server),
+# redis-server (replica tests).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 { command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; } || missing+=(prometheus)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   as_root apt-get update -qq

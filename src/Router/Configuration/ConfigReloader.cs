@@ -53,7 +53,7 @@ internal sealed partial class ConfigReloader(
             }
 
             WarnAboutRestartOnlyKeys(current, next);
-            var running = next with { PublicUrls = current.PublicUrls, AdminUrls = current.AdminUrls, StateFile = current.StateFile, Cookie = current.Cookie, Authentication = current.Authentication, Notify = current.Notify };
+            var running = next with { PublicUrls = current.PublicUrls, AdminUrls = current.AdminUrls, StateFile = current.StateFile, Redis = current.Redis, RedisKeyPrefix = current.RedisKeyPrefix, Cookie = current.Cookie, Authentication = current.Authentication, Notify = current.Notify };
             var previousRoutes = core.Table;
             var routes = RoutingTable.Build(running, core.Metrics, core.Counters, previousRoutes);
             var (yarpRoutes, clusters) = YarpConfigBuilder.Build(running);
@@ -99,6 +99,7 @@ internal sealed partial class ConfigReloader(
             ("PublicUrls", current.PublicUrls != next.PublicUrls),
             ("AdminUrls", current.AdminUrls != next.AdminUrls),
             ("StateFile", current.StateFile != next.StateFile),
+            ("Redis", current.Redis != next.Redis || current.RedisKeyPrefix != next.RedisKeyPrefix),
             ("Cookie", current.Cookie != next.Cookie),
             ("Authentication", current.Authentication != next.Authentication),
             ("Notify", !Notifications.NotifyOptions.Same(current.Notify, next.Notify)),

@@ -8,6 +8,11 @@ internal static class OptionLimits
     public const string DefaultAdminUrls = "http://127.0.0.1:8081";
     public const string DefaultStateFile = "router.state.json";
 
+    /// <summary>Overrides Router.Redis (a StackExchange.Redis configuration string; passwords stay out of router.json).</summary>
+    public const string RedisEnvironmentVariable = "CANARY_REDIS";
+    public const string DefaultRedisKeyPrefix = "canary:";
+    public const int MaxRedisKeyPrefixLength = 64;
+
     public const string DefaultCookieName = "canary_uid";
     public const int DefaultCookieMaxAgeDays = 365;
     public const int MinCookieMaxAgeDays = 1;

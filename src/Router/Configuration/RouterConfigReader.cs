@@ -106,6 +106,8 @@ internal static class RouterConfigReader
             PublicUrls = router.String("PublicUrls", OptionLimits.DefaultPublicUrls)!,
             AdminUrls = router.String("AdminUrls", OptionLimits.DefaultAdminUrls)!,
             StateFile = router.String("StateFile", OptionLimits.DefaultStateFile)!,
+            Redis = router.String("Redis") is var redis && Environment.GetEnvironmentVariable(OptionLimits.RedisEnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : redis,
+            RedisKeyPrefix = router.String("RedisKeyPrefix", OptionLimits.DefaultRedisKeyPrefix)!,
             RecordRequests = router.Boolean("RecordRequests", true),
             Cookie = cookieOptions,
             Authentication = jwt,

@@ -18,6 +18,7 @@ internal static partial class RouterConfigValidator
             problems.Add(new ConfigProblem("Router.StateFile", Quote(options.StateFile), "must name a file"));
         }
 
+        CheckRedis(options, problems);
         if (!Name().IsMatch(options.Cookie.Name))
         {
             problems.Add(new ConfigProblem("Router.Cookie.Name", Quote(options.Cookie.Name), "must be a cookie token (letters, digits, - _ .)"));
@@ -250,6 +251,27 @@ internal static partial class RouterConfigValidator
             {
                 problems.Add(new ConfigProblem(path, Quote(part), "must be an http:// or https:// URL with a port"));
             }
+        }
+    }
+
+    private static void CheckRedis(RouterOptions options, List<ConfigProblem> problems)
+    {
+        // The value is never quoted back: a configuration string may carry a password.
+        if (options.Redis is { } redis)
+        {
+            try
+            {
+                _ = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add(new ConfigProblem("Router.Redis", null, $"is not a StackExchange.Redis configuration string ({e.Message.Split('\n')[0]}); {OptionLimits.RedisEnvironmentVariable} overrides it"));
+            }
+        }
+
+        if (options.RedisKeyPrefix.Length is 0 or > OptionLimits.MaxRedisKeyPrefixLength || options.RedisKeyPrefix.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            problems.Add(new ConfigProblem("Router.RedisKeyPrefix", Quote(options.RedisKeyPrefix), $"must be 1 to {OptionLimits.MaxRedisKeyPrefixLength} characters without spaces"));
         }
     }
 

@@ -15,6 +15,15 @@ internal sealed record RouterOptions
     public AnonymousCookieOptions Cookie { get; init; } = new();
 
     /// <summary>
+    /// Replica mode: a StackExchange.Redis configuration string (CANARY_REDIS overrides it). Null: one process and its
+    /// state file. Never logged or shown: it may hold a password.
+    /// </summary>
+    public string? Redis { get; init; }
+
+    /// <summary>Prefixes every Redis key and channel of this fleet, so several fleets can share one Redis.</summary>
+    public string RedisKeyPrefix { get; init; } = OptionLimits.DefaultRedisKeyPrefix;
+
+    /// <summary>
     /// Per-request recording (metrics and the guard's windows). Off only to measure its cost: without it the guard
     /// sees nothing and the request counters stay at zero.
     /// </summary>

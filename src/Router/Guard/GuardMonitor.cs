@@ -42,7 +42,7 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
     public CountSnapshot Figures(string release, string version, int seconds)
     {
         var now = SecondOf(core.Time.GetTimestamp());
-        var totals = core.Counters.For(release, version).Snapshot();
+        var totals = core.Counters.For(release, version).Fleet();
         return _history.TryGetValue((release, version), out var history) ? history.Complete(now, seconds, totals) : default;
     }
 
@@ -139,7 +139,7 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
 
     private CountSnapshot Totals(string release, string version, GuardOptions options, long second)
     {
-        var totals = core.Counters.For(release, version).Snapshot();
+        var totals = core.Counters.For(release, version).Fleet();
         History(release, version, options).Keep(second, totals);
         return totals;
     }
@@ -168,7 +168,8 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
             _steps[state.Name] = progress;
         }
 
-        if (!advance)
+        // Replicas: one of them at a time advances steps (the lease; a write without it is refused in Redis).
+        if (!advance || core.Shared is { HoldsLease: false })
         {
             return;
         }

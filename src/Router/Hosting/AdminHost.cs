@@ -65,6 +65,7 @@ internal static class AdminHost
         app.MapDashboard();
         app.MapReleaseEndpoints().MapFiguresEndpoints().MapStrategyEndpoints().MapNoticeEndpoints().MapPreviewEndpoints();
         app.MapExperimentEndpoints();
+        app.MapStoreEndpoints();
         return app;
     }
 }

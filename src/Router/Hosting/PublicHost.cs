@@ -26,6 +26,12 @@ internal static class PublicHost
         builder.Services.AddSingleton<ConfigReloader>();
         builder.Services.AddHostedService<ConfigWatcher>();
         builder.Services.AddHostedService<State.StateFlusher>();
+        if (core.Shared is { } shared)
+        {
+            builder.Services.AddSingleton(shared);
+            builder.Services.AddHostedService<State.SharedStateLoop>();
+        }
+
         builder.Services.AddHostedService<Experiments.ExperimentFlusher>();
         builder.Services.AddHostedService<ExperimentGuardrail>();
         if (core.Options.Notify is { } notify)

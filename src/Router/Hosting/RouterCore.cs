@@ -22,8 +22,18 @@ internal sealed class RouterCore : IDisposable
         Events = new DecisionLog(stateFile + ".events.jsonl", time);
         Metrics = new RouterMetrics();
         Counters = new VersionCounters();
+        // Replica mode: the fleet's state in Redis, or while it is down the last state this replica saw (its state file).
+        Shared = options.Redis is null ? null : new RedisStateStore(options, StateFile, Metrics.StoreUp);
+        var persisted = Shared?.Read() ?? ReadStateFile();
+        if (Shared is { Error: { } down })
+        {
+            StartupWarnings.Add($"{down}; starting from {(persisted is null ? "router.json" : "the last state this replica had")}, and catching up when Redis answers.");
+            if (persisted is not null)
+            {
+                Shared.StartFrom(persisted);
+            }
+        }
 
-        var persisted = ReadStateFile();
         var retired = new Dictionary<string, long>(persisted?.Retired ?? [], StringComparer.Ordinal);
         foreach (var (name, entry) in persisted?.Releases ?? [])
         {
@@ -35,9 +45,11 @@ internal sealed class RouterCore : IDisposable
 
         // Without a state file (lost, or set aside as corrupt), revisions continue above every one the decision log saw.
         var floor = persisted is null ? Events.MaxRevision() : 0;
-        Store = new ReleaseStore(options, (snapshot, gone) => StateFile.Write(snapshot.Releases, gone), time, retired,
+        Store = new ReleaseStore(options, (IStatePersistence?)Shared ?? StateFile, time, retired,
             name => Math.Max(floor, Events.LastRevision(name)));
         Experiments = new ExperimentBook(stateFile + ".experiments.json", time);
+        Shared?.Attach(Store);
+        Events.Shared = Shared is null ? null : Shared.Events;
         Store.Committed += commit => Events.Record(Experiments.OnCommit(commit));
         Store.Committed += Metrics.OnCommit;
         Store.WriteFailed += _ => Metrics.StateWriteFailures.Inc();
@@ -45,15 +57,12 @@ internal sealed class RouterCore : IDisposable
 
         // The persisted states over router.json, reconciled with it as a hot reload would: an edit made while the
         // router was stopped gets a new revision, an event and a write; new releases are written at once.
-        var restored = options.Releases
-            .Select(r => persisted?.Releases?.GetValueOrDefault(r.Name)?.Restore(ReleaseState.FromOptions(r)))
-            .OfType<ReleaseState>()
-            .ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var restored = persisted?.Restore(options) ?? [];
         Store.Replace(options, RoutingTable.Build(options, Metrics, Counters, RoutingTable.Empty), ReleaseReconciler.Reconcile,
             new ChangeCause(Actor.Reload, "start", "config", $"{Path.GetFileName(ConfigPath)} read at start"), restored.GetValueOrDefault);
         Experiments.Load(options, Store.All(), restore: true);
         ExperimentMetrics.Attach(Metrics, Experiments);
-        var cookieKey = CookieKey.Load(stateFile, time, out var keyWarning);
+        var cookieKey = CookieKey.Load(stateFile, time, out var keyWarning, Shared is null ? null : Shared.CookieKey);
         Anonymous = new AnonymousUsers(new AnonymousId(cookieKey), options.Cookie);
         Previews = new PreviewLinks(cookieKey);
         if (keyWarning is not null)
@@ -86,6 +95,9 @@ internal sealed class RouterCore : IDisposable
 
     public ReleaseStore Store { get; }
 
+    /// <summary>Replica mode's shared store (Redis); null for a single router with its state file.</summary>
+    public RedisStateStore? Shared { get; }
+
     public RouterMetrics Metrics { get; }
 
     /// <summary>Per release and version, the running totals the guard judges.</summary>
@@ -104,6 +116,7 @@ internal sealed class RouterCore : IDisposable
 
     public void Dispose()
     {
+        Shared?.Dispose();
         Metrics.Dispose();
         Signal.Dispose();
     }

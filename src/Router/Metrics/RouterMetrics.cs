@@ -41,6 +41,8 @@ internal sealed class RouterMetrics : IDisposable
             new GaugeConfiguration { LabelNames = ["release", "version"] });
         ReloadFailures = factory.CreateCounter("canary_config_reload_failures_total", "router.json changes that were refused; the running configuration stayed.");
         StateWriteFailures = factory.CreateCounter("canary_state_write_failures_total", "Writes of the state file that failed (an operator change refused, or a guard rollback or reload written later).");
+        StoreUp = factory.CreateGauge("canary_store_up", "1 while the state store answers (the state file, or Redis in replica mode); 0 while Redis is unreachable and the router serves the last state it had.");
+        StoreUp.Set(1);
         Faults = factory.CreateCounter("canary_faults_total", "Unexpected errors the router caught and survived, by component (reload, guard, state).",
             new CounterConfiguration { LabelNames = ["component"] });
         GoalConversions = factory.CreateCounter("canary_goal_conversions_total", "Users who reached each goal in the running experiment (HyperLogLog estimate; starts again at 0 with each experiment).",
@@ -70,6 +72,8 @@ internal sealed class RouterMetrics : IDisposable
     public Counter ReloadFailures { get; }
 
     public Counter StateWriteFailures { get; }
+
+    public Gauge StoreUp { get; }
 
     public Counter Faults { get; }
 

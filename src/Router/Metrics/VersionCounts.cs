@@ -15,6 +15,14 @@ internal sealed class VersionCounts
     private long _grpcErrors;
     private long _samples;
     private long _slow;
+    private System.Runtime.CompilerServices.StrongBox<CountSnapshot>? _peers;
+
+    /// <summary>Replica mode: what the other replicas counted for this version, as last read from Redis (never less than before).</summary>
+    public CountSnapshot Peers
+    {
+        get => Volatile.Read(ref _peers)?.Value ?? default;
+        set => Volatile.Write(ref _peers, new(value));
+    }
 
     /// <param name="status">The response's status class.</param>
     /// <param name="grpcFailed">A gRPC call answered 200 whose grpc-status says the server failed.</param>
@@ -58,6 +66,9 @@ internal sealed class VersionCounts
         var samples = Volatile.Read(ref _samples);
         return new CountSnapshot(Volatile.Read(ref _requests), serverErrors, transportErrors, grpcErrors, samples, slow);
     }
+
+    /// <summary>Every replica's totals: this one's now, the others' as last read (<see cref="Peers"/>). What the guard judges.</summary>
+    public CountSnapshot Fleet() => Snapshot().Plus(Peers);
 }
 
 /// <summary>Whether a response counts for latency, and how it fared against the slow-request threshold.</summary>
@@ -83,6 +94,15 @@ internal readonly record struct CountSnapshot(long Requests, long ServerErrors, 
     /// <summary>The share of latency samples slower than the threshold.</summary>
     public double SlowRate => Samples == 0 ? 0 : (double)Slow / Samples;
 
+    public CountSnapshot Plus(CountSnapshot other) => new(
+        Requests + other.Requests, ServerErrors + other.ServerErrors, TransportErrors + other.TransportErrors,
+        GrpcErrors + other.GrpcErrors, Samples + other.Samples, Slow + other.Slow);
+
+    /// <summary>Field by field, the larger of the two.</summary>
+    public CountSnapshot Max(CountSnapshot other) => new(
+        Math.Max(Requests, other.Requests), Math.Max(ServerErrors, other.ServerErrors), Math.Max(TransportErrors, other.TransportErrors),
+        Math.Max(GrpcErrors, other.GrpcErrors), Math.Max(Samples, other.Samples), Math.Max(Slow, other.Slow));
+
     public CountSnapshot Minus(CountSnapshot earlier) => new(
         Requests - earlier.Requests, ServerErrors - earlier.ServerErrors, TransportErrors - earlier.TransportErrors,
         GrpcErrors - earlier.GrpcErrors, Samples - earlier.Samples, Slow - earlier.Slow);
@@ -94,4 +114,7 @@ internal sealed class VersionCounters
     private readonly ConcurrentDictionary<(string Release, string Version), VersionCounts> _counts = new();
 
     public VersionCounts For(string release, string version) => _counts.GetOrAdd((release, version), _ => new VersionCounts());
+
+    /// <summary>Every version counted so far.</summary>
+    public IReadOnlyList<KeyValuePair<(string Release, string Version), VersionCounts>> All() => [.. _counts];
 }

@@ -82,16 +82,21 @@ internal sealed class DecisionLog
     public long FailedAppends { get; private set; }
 
     /// <summary>Records every change of a commit, in order, with one append to the file (a start adds every release).</summary>
-    public void Record(Commit commit)
-    {
-        IEnumerable<(string? Release, ChangeCause Cause, EventSide? Before, EventSide? After)> entries =
-        [
-            .. commit.Added.Select(a => (a.Name, commit.Cause with { Action = "add", Reason = $"{commit.Cause.Reason}; release added" }, (EventSide?)null, (EventSide?)EventSide.Of(a))),
-            .. commit.Changed.Select(c => (c.After.Name, c.Cause, (EventSide?)EventSide.Of(c.Before), (EventSide?)EventSide.Of(c.After))),
-            .. commit.Removed.Select(r => (r.Name, commit.Cause with { Action = "remove", Reason = $"{commit.Cause.Reason}; release removed" }, (EventSide?)EventSide.Of(r), (EventSide?)null)),
-        ];
-        Add(entries, commit.At);
-    }
+    public void Record(Commit commit) => Add(Entries(commit), commit.At);
+
+    /// <summary>The entries of a commit, in order: releases added, changed, removed.</summary>
+    public static IReadOnlyList<(string? Release, ChangeCause Cause, EventSide? Before, EventSide? After)> Entries(Commit commit) =>
+    [
+        .. commit.Added.Select(a => (a.Name, commit.Cause with { Action = "add", Reason = $"{commit.Cause.Reason}; release added" }, (EventSide?)null, (EventSide?)EventSide.Of(a))),
+        .. commit.Changed.Select(c => (c.After.Name, c.Cause, (EventSide?)EventSide.Of(c.Before), (EventSide?)EventSide.Of(c.After))),
+        .. commit.Removed.Select(r => (r.Name, commit.Cause with { Action = "remove", Reason = $"{commit.Cause.Reason}; release removed" }, (EventSide?)EventSide.Of(r), (EventSide?)null)),
+    ];
+
+    /// <summary>
+    /// Replicas: a release's events as the fleet's shared log has them (written with each change), or null while it
+    /// cannot be read; this replica's own log answers then.
+    /// </summary>
+    public Func<string, IReadOnlyList<DecisionEvent>?>? Shared { get; set; }
 
     public void Record(ReleaseChange change) => Add([(change.After.Name, change.Cause, EventSide.Of(change.Before), EventSide.Of(change.After))], change.At);
 
@@ -118,9 +123,12 @@ internal sealed class DecisionLog
     /// <summary>Events of a release, and router-wide ones, oldest first.</summary>
     public IReadOnlyList<DecisionEvent> For(string release)
     {
+        var shared = Shared?.Invoke(release);
         lock (_gate)
         {
-            return [.. _events.Where(e => e.Release is null || e.Release == release)];
+            return shared is null
+                ? [.. _events.Where(e => e.Release is null || e.Release == release)]
+                : [.. shared.Concat(_events.Where(e => e.Release is null)).OrderBy(e => e.Time)];
         }
     }
 

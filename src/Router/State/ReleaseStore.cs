@@ -14,26 +14,29 @@ namespace Canary.Router.State;
 /// that fails is retried (<see cref="Flush"/>) until it succeeds, and since every write is of the whole state, any later
 /// change is on disk only with them.</item>
 /// <item>Observers (<see cref="Committed"/>: the decision log, metrics) see committed changes in order and cannot veto them.</item>
+/// <item>Replicas: another replica's changes enter through <see cref="Adopt"/> only, with the revisions they were
+/// given there; a write another replica got in first is refused (<see cref="StateConflictException"/>).</item>
 /// </list>
 /// </summary>
 internal sealed class ReleaseStore
 {
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
-    private readonly Action<RouterSnapshot, IReadOnlyDictionary<string, long>> _write;
+    private readonly IStatePersistence _persistence;
+    private readonly List<Commit> _pending = [];
     private readonly Dictionary<string, long> _retired;
     private readonly Func<string, long> _revisionFloor;
     private RouterSnapshot _current;
     private bool _unwritten;
 
-    /// <param name="write">Writes the whole state durably; throws when it cannot.</param>
+    /// <param name="persistence">Writes the whole state durably; throws when it cannot.</param>
     /// <param name="retired">The last revision of each release that was removed: a release added again continues from it.</param>
     /// <param name="revisionFloor">Every revision given to a release is above it (e.g. the highest one the decision log saw for it).</param>
-    public ReleaseStore(RouterOptions options, Action<RouterSnapshot, IReadOnlyDictionary<string, long>> write, TimeProvider time,
+    public ReleaseStore(RouterOptions options, IStatePersistence persistence, TimeProvider time,
         IReadOnlyDictionary<string, long>? retired = null, Func<string, long>? revisionFloor = null)
     {
         _time = time;
-        _write = write;
+        _persistence = persistence;
         _retired = new Dictionary<string, long>(retired ?? new Dictionary<string, long>(), StringComparer.Ordinal);
         _revisionFloor = revisionFloor ?? (_ => 0);
         _current = new RouterSnapshot(options with { Releases = [] }, RoutingTable.Empty, []);
@@ -101,17 +104,18 @@ internal sealed class ReleaseStore
 
             var change = new ReleaseChange(before, outcome.Next with { Revision = NextRevision(name, before) }, cause, _time.GetUtcNow());
             var next = current.With(index, change.After);
+            var commit = new Commit([change], [], [], cause, change.At);
             var safety = cause.Actor is Actor.Guard;
-            if (!safety && !TryWrite(next, out var error))
+            if (!safety && TryWrite(next, commit) is { } refusal)
             {
-                return (null, new Refusal(RefusalKind.Unavailable, $"the state file could not be written ({error}); nothing changed"));
+                return (null, refusal);
             }
 
-            Publish(next, new Commit([change], [], [], cause, change.At));
+            Publish(next, commit);
             if (safety)
             {
                 // A rollback never waits on the disk: it is effective, and written now or by Flush.
-                WriteOrLater(next);
+                WriteOrLater(next, commit);
             }
 
             return (change, null);
@@ -176,9 +180,56 @@ internal sealed class ReleaseStore
             }
 
             // Written before it is published when the disk allows; published either way, since router.json says so.
-            WriteOrLater(snapshot);
+            WriteOrLater(snapshot, commit);
             Publish(snapshot, commit);
 
+            return commit;
+        }
+    }
+
+    /// <summary>
+    /// Takes release states another replica committed, with their revisions (never numbered again here): under the
+    /// writer lock, <paramref name="remote"/> gives a release's state in the shared store when it should replace the
+    /// running one, else null. An unwritten change of an adopted release is dropped: the release changed meanwhile.
+    /// </summary>
+    public Commit Adopt(Func<ReleaseState, ReleaseState?> remote, ChangeCause cause)
+    {
+        lock (_gate)
+        {
+            var current = _current;
+            var states = current.Releases.ToArray();
+            var at = _time.GetUtcNow();
+            List<ReleaseChange> changed = [];
+            for (var i = 0; i < states.Length; i++)
+            {
+                if (remote(states[i]) is { } next && !next.Equals(states[i]))
+                {
+                    changed.Add(new ReleaseChange(states[i], next, cause, at));
+                    states[i] = next;
+                }
+            }
+
+            var commit = new Commit(changed, [], [], cause, at);
+            if (commit.IsEmpty)
+            {
+                return commit;
+            }
+
+            var adopted = changed.Select(c => c.After.Name).ToHashSet(StringComparer.Ordinal);
+            for (var i = _pending.Count - 1; i >= 0; i--)
+            {
+                var kept = _pending[i] with { Changed = [.. _pending[i].Changed.Where(c => !adopted.Contains(c.After.Name))] };
+                if (kept.IsEmpty)
+                {
+                    _pending.RemoveAt(i);
+                }
+                else
+                {
+                    _pending[i] = kept;
+                }
+            }
+
+            Publish(new RouterSnapshot(current.Options, current.Routes, states), commit);
             return commit;
         }
     }
@@ -192,26 +243,40 @@ internal sealed class ReleaseStore
         }
     }
 
-    private bool TryFlushLocked() => !_unwritten || TryWrite(_current, out _);
+    /// <summary>Writes the whole state again (the shared store lost it); true when written.</summary>
+    public bool Rewrite()
+    {
+        lock (_gate)
+        {
+            _unwritten = true;
+            return TryFlushLocked();
+        }
+    }
+
+    private bool TryFlushLocked() => !_unwritten || TryWrite(_current, null) is null;
 
     // Revisions strictly grow: above the release's own, above a removed release's last one, above the floor.
     private long NextRevision(string name, ReleaseState? before) =>
         Math.Max(Math.Max(before?.Revision ?? 0, _retired.GetValueOrDefault(name)), _revisionFloor(name)) + 1;
 
-    private bool TryWrite(RouterSnapshot snapshot, out string? error)
+    // Writes the snapshot with the unwritten commits and, when given, the one about to be published; null when written.
+    private Refusal? TryWrite(RouterSnapshot snapshot, Commit? commit)
     {
         try
         {
-            _write(snapshot, _retired);
+            _persistence.Write(snapshot, _retired, commit is null || _pending.Contains(commit) ? _pending : [.. _pending, commit]);
+            _pending.Clear();
             _unwritten = false;
-            error = null;
-            return true;
+            return null;
+        }
+        catch (StateConflictException e)
+        {
+            return new Refusal(RefusalKind.StaleRevision, $"{e.Message}; nothing changed");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            error = e.Message;
             Notify(WriteFailed, e);
-            return false;
+            return new Refusal(RefusalKind.Unavailable, $"the state could not be written ({e.Message}); nothing changed");
         }
     }
 
@@ -238,10 +303,11 @@ internal sealed class ReleaseStore
 
     // A change that takes effect whether or not it is written: written now if the disk allows, else by Flush, before
     // any later change.
-    private void WriteOrLater(RouterSnapshot next)
+    private void WriteOrLater(RouterSnapshot next, Commit commit)
     {
         _unwritten = true;
-        if (!TryWrite(next, out _))
+        _pending.Add(commit);
+        if (TryWrite(next, null) is not null)
         {
             Notify(WritePending);
         }

@@ -8,7 +8,7 @@ namespace Canary.Router.State;
 /// last revision of releases that were removed. Written whole and durably (<see cref="DurableFile"/>), so a crash
 /// leaves either the old file or the new one, never half of one.
 /// </summary>
-internal sealed class StateFile(string path)
+internal sealed class StateFile(string path) : IStatePersistence
 {
     private const int FormatVersion = 1;
 
@@ -21,6 +21,14 @@ internal sealed class StateFile(string path)
     };
 
     public string Path { get; } = path;
+
+    void IStatePersistence.Write(RouterSnapshot snapshot, IReadOnlyDictionary<string, long> retired, IReadOnlyList<Commit> unwritten) =>
+        Write(snapshot.Releases, retired);
+
+    /// <summary>One release as this file keeps it, as JSON (Redis keeps each release so).</summary>
+    public static string Serialize(ReleaseState state) => JsonSerializer.Serialize(Entry.Of(state), Json);
+
+    public static Entry? Deserialize(string json) => JsonSerializer.Deserialize<Entry>(json, Json);
 
     public void Write(IReadOnlyList<ReleaseState> releases, IReadOnlyDictionary<string, long> retired)
     {
@@ -77,7 +85,14 @@ internal sealed class StateFile(string path)
     }
 
     /// <param name="Retired">The last revision of each removed release, so a release added again continues above it.</param>
-    internal sealed record Document(int Version, Dictionary<string, Entry>? Releases, Dictionary<string, long>? Retired = null);
+    internal sealed record Document(int Version, Dictionary<string, Entry>? Releases, Dictionary<string, long>? Retired = null)
+    {
+        /// <summary>The persisted state of each release router.json still names, over what it says now (<see cref="Entry.Restore"/>).</summary>
+        public Dictionary<string, ReleaseState> Restore(Configuration.RouterOptions options) => options.Releases
+            .Select(r => Releases?.GetValueOrDefault(r.Name)?.Restore(ReleaseState.FromOptions(r)))
+            .OfType<ReleaseState>()
+            .ToDictionary(s => s.Name, StringComparer.Ordinal);
+    }
 
     /// <summary>One release as persisted.</summary>
     internal sealed record Entry(

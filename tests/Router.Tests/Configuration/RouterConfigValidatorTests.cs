@@ -547,6 +547,40 @@ public sealed class RouterConfigValidatorTests
     }
 
     [Fact]
+    public void Parse_RedisAndKeyPrefix_Read()
+    {
+        var options = RouterConfigLoader.Parse(Edit(r =>
+        {
+            r["Redis"] = "127.0.0.1:6379,password=hunter2";
+            r["RedisKeyPrefix"] = "shop-fleet:";
+        }), "test");
+
+        Assert.Equal("127.0.0.1:6379,password=hunter2", options.Redis);
+        Assert.Equal("shop-fleet:", options.RedisKeyPrefix);
+        Assert.Null(RouterConfigLoader.Parse(Edit(_ => { }), "test").Redis);
+    }
+
+    [Fact]
+    public void Parse_BadRedisString_RefusedWithoutShowingIt()
+    {
+        var problems = Problems(Edit(r => r["Redis"] = "127.0.0.1:6379,password=hunter2,connectTimeout=soon"));
+
+        AssertProblem(problems, "Router.Redis", "is not a StackExchange.Redis configuration string");
+        Assert.DoesNotContain(problems, p => (p.Value ?? "").Contains("hunter2", StringComparison.Ordinal) || p.Message.Contains("hunter2", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("my fleet")]
+    [InlineData("0123456789012345678901234567890123456789012345678901234567890123456789")]
+    public void Parse_BadRedisKeyPrefix_Refused(string prefix)
+    {
+        var problems = Problems(Edit(r => r["RedisKeyPrefix"] = prefix));
+
+        AssertProblem(problems, "Router.RedisKeyPrefix", "must be 1 to 64 characters without spaces");
+    }
+
+    [Fact]
     public void Parse_EmptyStateFile_Refused()
     {
         var problems = Problems(Edit(r => r["StateFile"] = " "));

@@ -19,15 +19,7 @@ internal sealed class StoreRig : IDisposable
     public StoreRig(params ReleaseOptions[] releases)
     {
         var options = new RouterOptions { Releases = releases };
-        Store = new ReleaseStore(options, (snapshot, retired) =>
-        {
-            if (DiskFull)
-            {
-                throw new IOException("No space left on device");
-            }
-
-            Writes.Add(([.. snapshot.Releases], new Dictionary<string, long>(retired)));
-        }, TimeProvider.System);
+        Store = new ReleaseStore(options, new Recorder(this), TimeProvider.System);
         Store.Committed += Commits.Add;
         Replace(options);
         Commits.Clear();
@@ -69,4 +61,18 @@ internal sealed class StoreRig : IDisposable
     };
 
     public void Dispose() => _metrics.Dispose();
+
+    /// <summary>Records what the store writes; fails while <see cref="DiskFull"/> is set.</summary>
+    private sealed class Recorder(StoreRig rig) : IStatePersistence
+    {
+        public void Write(RouterSnapshot snapshot, IReadOnlyDictionary<string, long> retired, IReadOnlyList<Commit> unwritten)
+        {
+            if (rig.DiskFull)
+            {
+                throw new IOException("No space left on device");
+            }
+
+            rig.Writes.Add(([.. snapshot.Releases], new Dictionary<string, long>(retired)));
+        }
+    }
 }

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Replica mode against single-process mode, in one run (README, "Many replicas on one Redis"):
+#   1. throughput and CPU per request of one router, without Redis and with it (same load, same config);
+#   2. the time from an admin write acknowledged by one replica to the last of the other replicas serving it;
+#   3. the guard's reaction and blast radius with the traffic spread over the replicas, against one process.
+#
+#   bench/replicas.sh                                 # defaults below
+#   DURATION=3 ROUNDS=1 WRITES=10 bench/replicas.sh   # a quick check that it works
+#
+# Environment: ROUNDS (2), DURATION (10 s), WARMUP (3 s), CONNECTIONS (32), THREADS (2), REPLICAS (3), WRITES (50),
+# GUARD_RATE (wrk connections per replica in part 3: 2), KEEP_WORK=1 keeps the logs. Needs redis-server, wrk, curl.
+# Only 127.0.0.1 is contacted; every process started here is stopped when the script exits.
+set -euo pipefail
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH/.." && pwd)
+ROUNDS=${ROUNDS:-2} DURATION=${DURATION:-10} WARMUP=${WARMUP:-3} CONNECTIONS=${CONNECTIONS:-32} THREADS=${THREADS:-2}
+REPLICAS=${REPLICAS:-3} WRITES=${WRITES:-50} GUARD_RATE=${GUARD_RATE:-2}
+REDIS_PORT=6391 STABLE_PORT=5131 CANARY_PORT=5132 PUBLIC_BASE=8690 ADMIN_BASE=8790
+KEY=bench-replicas-key
+WORK=$(mktemp -d /tmp/canary-replicas.XXXXXX)
+declare -A PID=()
+log() { printf '[replicas %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+
+stop() {
+  local pid=${PID[$1]:-}
+  [[ -n $pid ]] || return 0
+  unset "PID[$1]"
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local code=$?
+  for name in "${!PID[@]}"; do stop "$name"; done
+  if [[ $code -ne 0 || ${KEEP_WORK:-0} == 1 ]]; then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+start() { local name=$1; shift; "$@" >"$WORK/$name.log" 2>&1 & PID[$name]=$!; }
+wait_http() {
+  for _ in $(seq 300); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done
+  log "$1 did not answer within 30 s"; return 1
+}
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# event_ms FILE FILTER...: the time (ms since the epoch) of the first decision-log line in FILE matching every FILTER
+# (a grep -F string), read from the router's own log: when that router applied it, free of the probes' overhead.
+event_ms() {
+  local file=$1 line; shift
+  line=$(cat "$file")
+  for f in "$@"; do line=$(grep -F -- "$f" <<<"$line" || true); done
+  line=$(head -1 <<<"$line")
+  [[ -n $line ]] || { echo 0; return; }
+  date -d "$(sed 's/.*"time":"\([^"]*\)".*/\1/' <<<"$line")" +%s%3N
+}
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+for tool in redis-server wrk curl; do command -v $tool >/dev/null || { echo "replicas.sh needs $tool (apt-get install ${tool/wrk/wrk})" >&2; exit 1; }; done
+
+log "building the router and the bench backend (Release)"
+dotnet build "$ROOT/src/Router/Router.csproj" -c Release -nologo -v q >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
+dotnet build "$ROOT/bench/Backend/Backend.csproj" -c Release -nologo -v q >>"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
+ROUTER=$ROOT/src/Router/bin/Release/net10.0/Canary.Router.dll
+BACKEND=$(find "$ROOT/bench/Backend/bin/Release" -name Canary.Bench.Backend.dll | head -1)
+
+export ASPNETCORE_ENVIRONMENT=Production CANARY_ADMIN_KEY=$KEY
+start stable dotnet "$BACKEND" --urls "http://127.0.0.1:$STABLE_PORT" --name stable
+start canary dotnet "$BACKEND" --urls "http://127.0.0.1:$CANARY_PORT" --name canary
+start redis redis-server --port $REDIS_PORT --bind 127.0.0.1 --dir "$WORK" --save ""
+wait_http "http://127.0.0.1:$STABLE_PORT/api/ready"; wait_http "http://127.0.0.1:$CANARY_PORT/api/ready"
+
+router() { # router I REDIS(0|1) WEIGHT: starts replica I (public $PUBLIC_BASE+I, admin $ADMIN_BASE+I)
+  local i=$1 redis=$2 weight=$3 dir="$WORK/router-$1"
+  mkdir -p "$dir"
+  cat >"$dir/router.json" <<JSON
+{ "Router": { "PublicUrls": "http://127.0.0.1:$((PUBLIC_BASE + i))", "AdminUrls": "http://127.0.0.1:$((ADMIN_BASE + i))",
+  "Releases": { "shop": { "Stable": "v1", "Canary": "v2", "Weight": $weight, "UserKey": "header:X-User-Id",
+    "Guard": { "WindowSeconds": 5, "MinRequests": 10, "MaxErrorRate": 0.05 },
+    "Routes": { "api": { "Path": "/api/{**rest}", "Versions": { "v1": ["http://127.0.0.1:$STABLE_PORT"], "v2": ["http://127.0.0.1:$CANARY_PORT"] } } } } } } }
+JSON
+  if [[ $redis == 1 ]]; then
+    CANARY_REDIS=127.0.0.1:$REDIS_PORT CANARY_COOKIE_KEY=bench-replicas-cookie-key-0123456789abcdef start "router-$i" dotnet "$ROUTER" --config "$dir/router.json"
+  else
+    start "router-$i" dotnet "$ROUTER" --config "$dir/router.json"
+  fi
+  wait_http "http://127.0.0.1:$((ADMIN_BASE + i))/healthz"
+}
+admin() { curl -sf -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' "$@"; }
+fresh_redis() { redis-cli -p $REDIS_PORT flushall >/dev/null; rm -rf "$WORK"/router-*; }
+
+# --- 1. throughput and CPU per request -------------------------------------------------------------------------------
+log "1. throughput: $ROUNDS rounds x (single, replica) x ${DURATION}s, $CONNECTIONS connections"
+declare -A RPS=() CPU=()
+for round in $(seq "$ROUNDS"); do
+  for mode in single replica; do
+    fresh_redis
+    router 0 "$([[ $mode == replica ]] && echo 1 || echo 0)" 10
+    url="http://127.0.0.1:$PUBLIC_BASE/api/items"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -s "$BENCH/wrk/users.lua" -d"${WARMUP}s" "$url" >/dev/null 2>&1
+    before=$(cpu_ticks "${PID[router-0]}")
+    wrk -t"$THREADS" -c"$CONNECTIONS" -s "$BENCH/wrk/users.lua" -d"${DURATION}s" "$url" >"$WORK/wrk-$mode-$round.log" 2>&1
+    after=$(cpu_ticks "${PID[router-0]}")
+    result=$(grep WRK_RESULT "$WORK/wrk-$mode-$round.log")
+    requests=$(sed 's/.*requests=\([0-9]*\).*/\1/' <<<"$result")
+    rps=$(sed 's/.* rps=\([0-9.]*\).*/\1/' <<<"$result")
+    RPS[$mode]="${RPS[$mode]:-} $rps"
+    CPU[$mode]="${CPU[$mode]:-} $(awk -v t=$((after - before)) -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
+    log "   round $round $mode: $rps req/s, CPU/request ${CPU[$mode]##* } us"
+    stop router-0
+  done
+done
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# --- 2. admin write to the last replica serving it -------------------------------------------------------------------
+log "2. propagation: $WRITES weight writes on replica 1 of $REPLICAS, until every other replica serves them"
+fresh_redis
+for i in $(seq 1 "$REPLICAS"); do router "$i" 1 0; done
+: >"$WORK/propagation.txt"
+for w in $(seq "$WRITES"); do
+  weight=$(( w % 2 == 1 ? 100 : 0 )) want=$(( w % 2 == 1 ? 2 : 1 ))
+  revision=$(admin -X PUT -d "{\"weight\": $weight}" "http://127.0.0.1:$((ADMIN_BASE + 1))/admin/releases/shop/weight" | sed 's/.*"revision":\([0-9]*\).*/\1/')
+  for i in $(seq 2 "$REPLICAS"); do
+    until [[ $(curl -s -o /dev/null -w '%header{x-canary-version}' -H 'X-User-Id: probe' "http://127.0.0.1:$((PUBLIC_BASE + i))/api/items") == "v$want" ]]; do :; done
+  done
+  # From the writer's commit (before its Redis write is acknowledged) to the last replica adopting it.
+  written=$(event_ms "$WORK/router-1/router.state.json.events.jsonl" '"action":"weight"' "\"revision\":$revision}")
+  last=0
+  for i in $(seq 2 "$REPLICAS"); do
+    t=$(event_ms "$WORK/router-$i/router.state.json.events.jsonl" '"action":"sync"' "\"revision\":$revision}")
+    (( t > last )) && last=$t
+  done
+  echo $((last - written)) >>"$WORK/propagation.txt"
+done
+PROPAGATION=$(sort -n "$WORK/propagation.txt" | awk '{ a[NR] = $1 } END { printf "p50 %d ms, p99 %d ms, max %d ms (%d writes)", a[int(NR * 0.5 + 0.5)], a[int(NR * 0.99 + 0.5)], a[NR], NR }')
+log "   $PROPAGATION"
+for i in $(seq 1 "$REPLICAS"); do stop "router-$i"; done
+
+# --- 3. guard reaction and blast radius ------------------------------------------------------------------------------
+guard_run() { # guard_run MODE N: N routers (replica mode when N > 1 or MODE=replica), canary fails, until all roll back
+  local mode=$1 n=$2
+  fresh_redis
+  curl -sf -X POST "http://127.0.0.1:$CANARY_PORT/reset" >/dev/null
+  for i in $(seq 1 "$n"); do router "$i" "$([[ $mode == replica ]] && echo 1 || echo 0)" 10; done
+  for i in $(seq 1 "$n"); do
+    start "load-$i" wrk -t1 -c"$GUARD_RATE" -s "$BENCH/wrk/users.lua" -d60s "http://127.0.0.1:$((PUBLIC_BASE + i))/api/items"
+  done
+  sleep 3
+  local failed_at; failed_at=$(now_ms)
+  curl -sf -X PUT "http://127.0.0.1:$CANARY_PORT/faults?errorRate=1" >/dev/null
+  for i in $(seq 1 "$n"); do
+    until admin "http://127.0.0.1:$((ADMIN_BASE + i))/admin/releases/shop" | grep -q '"phase":"RolledBack"'; do sleep 0.01; done
+  done
+  sleep 1
+  # From the fault to the last router serving the rollback (its own, or one adopted from another replica).
+  local last=0 t
+  for i in $(seq 1 "$n"); do
+    t=$(event_ms "$WORK/router-$i/router.state.json.events.jsonl" '"after":{"stable":"v1","canary":"v2","weight":0,"phase":"RolledBack"')
+    (( t > last )) && last=$t
+  done
+  local reaction=$((last - failed_at))
+  local failed=0
+  for i in $(seq 1 "$n"); do
+    failed=$((failed + $(curl -s "http://127.0.0.1:$((ADMIN_BASE + i))/metrics" | awk '/^canary_requests_total\{.*version="v2".*code="5xx"/ { s += $2 } END { printf "%d", s }')))
+    stop "load-$i"; stop "router-$i"
+  done
+  echo "$reaction ms to roll back on every router, $failed failed user requests (canary 5xx)"
+}
+log "3. guard: canary fails under load on 1 router, then on $REPLICAS replicas ($GUARD_RATE wrk connections each)"
+GUARD_SINGLE=$(guard_run single 1); log "   single: $GUARD_SINGLE"
+GUARD_REPLICAS=$(guard_run replica "$REPLICAS"); log "   $REPLICAS replicas: $GUARD_REPLICAS"
+
+single_rps=$(median "${RPS[single]}") replica_rps=$(median "${RPS[replica]}")
+single_cpu=$(median "${CPU[single]}") replica_cpu=$(median "${CPU[replica]}")
+cat <<REPORT
+
+## Replica mode against single-process mode ($(date +%F), load average at the end $(cut -d' ' -f1-3 /proc/loadavg), nproc $(nproc))
+
+| | single process | replica mode (Redis) | replica / single |
+|---|---:|---:|---:|
+| throughput, req/s (median of $ROUNDS x ${DURATION}s) | $single_rps | $replica_rps | $(awk -v a="$replica_rps" -v b="$single_rps" 'BEGIN { printf "%.3f", a / b }') |
+| CPU per request, us | $single_cpu | $replica_cpu | $(awk -v a="$replica_cpu" -v b="$single_cpu" 'BEGIN { printf "%.3f", a / b }') |
+
+- Admin write on one replica to the last of $((REPLICAS - 1)) others serving it: $PROPAGATION (goal: p99 < 250 ms).
+  From the writer's decision-log time to the last replica's (each replica's own log, one clock).
+- Guard, one router: $GUARD_SINGLE.
+- Guard, $REPLICAS replicas sharing the traffic: $GUARD_REPLICAS.
+REPORT

@@ -1,0 +1,225 @@
+using Canary.Router.Configuration;
+using Canary.Router.Metrics;
+using Canary.Router.Routing;
+using Canary.Router.State;
+using StackExchange.Redis;
+
+namespace Canary.Router.Tests.State;
+
+/// <summary>Two replicas' stores over one real redis-server: compare-and-set, adoption, fail-static writes, counts, lease.</summary>
+public sealed class RedisStateStoreTests : IAsyncLifetime
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("canary-redis-store-").FullName;
+    private RedisServer _redis = null!;
+
+    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _redis.DisposeAsync();
+        TempFolder.DeleteQuietly(_folder);
+    }
+
+    [Fact]
+    public async Task Write_SameRevisionOnTwoReplicas_SecondRefusedStaleThenAdoptsTheFirst()
+    {
+        using var a = Start("a");
+        using var b = Start("b");
+        await b.Shared.SyncAsync();
+
+        Assert.Null(a.Store.Apply("shop", s => ReleaseTransitions.SetWeight(s, 20))!.Value.Refusal);
+        var refused = b.Store.Apply("shop", s => ReleaseTransitions.SetWeight(s, 30))!.Value.Refusal;
+
+        Assert.Equal(RefusalKind.StaleRevision, refused!.Kind);
+        Assert.Contains("changed on another replica", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal(10, b.Store.Get("shop")!.Weight);
+        await b.Shared.SyncAsync();
+        Assert.Equal(20, b.Store.Get("shop")!.Weight);
+        Assert.Equal(a.Store.Get("shop")!.Revision, b.Store.Get("shop")!.Revision);
+    }
+
+    [Fact]
+    public async Task Events_WrittenWithTheChange_ReadOnEveryReplicaOnce()
+    {
+        using var a = Start("a");
+        using var b = Start("b");
+        a.Store.Apply("shop", s => ReleaseTransitions.SetWeight(s, 20));
+        await b.Shared.SyncAsync();
+        b.Store.Apply("shop", s => ReleaseTransitions.SetWeight(s, 40));
+
+        var events = b.Shared.Events("shop")!;
+        Assert.Equal(["add", "test", "test"], events.Select(e => e.Action));
+        Assert.Equal([20.0, 40.0], events.Skip(1).Select(e => e.After!.Weight));
+        Assert.Equal(events.Select(e => e.Sequence), a.Shared.Events("shop")!.Select(e => e.Sequence));
+        Assert.True(events.Select(e => e.Sequence).SequenceEqual(events.Select(e => e.Sequence).Order()));
+    }
+
+    [Fact]
+    public async Task GuardRollback_WhileRedisDown_EffectiveNowWrittenWhenBack()
+    {
+        using var a = Start("a");
+        using var b = Start("b");
+        _redis.Kill();
+
+        Assert.Equal(RefusalKind.Unavailable, a.Store.Apply("shop", s => ReleaseTransitions.SetWeight(s, 50))!.Value.Refusal!.Kind);
+        a.Store.Apply("shop", s => ReleaseTransitions.GuardRollback(s, "v2"), StoreRig.Guard);
+        Assert.Equal(ReleasePhase.RolledBack, a.Store.Get("shop")!.Phase);
+        Assert.True(a.Store.Unwritten);
+
+        await _redis.StartAgainAsync();
+        await UntilAsync(async () =>
+        {
+            await a.Shared.SyncAsync();
+            return !a.Store.Unwritten;
+        });
+        await b.Shared.SyncAsync();
+        Assert.Equal(ReleasePhase.RolledBack, b.Store.Get("shop")!.Phase);
+        Assert.Equal(a.Store.Get("shop")!.Revision, b.Store.Get("shop")!.Revision);
+        Assert.Equal("rollback", b.Shared.Events("shop")![^1].Action);
+    }
+
+    [Fact]
+    public async Task GuardRollback_ReleaseChangedMeanwhile_DroppedForTheFleetsState()
+    {
+        using var a = Start("a");
+        using var b = Start("b");
+        _redis.Kill();
+        a.Store.Apply("shop", s => ReleaseTransitions.GuardRollback(s, "v2"), StoreRig.Guard);
+        await _redis.StartAgainAsync();
+
+        // Another replica changes the release before this one could write its rollback.
+        await UntilAsync(() => Task.FromResult(b.Store.Apply("shop", s => ReleaseTransitions.SetWeight(s, 50))!.Value.Refusal is null));
+        await UntilAsync(async () =>
+        {
+            await a.Shared.SyncAsync();
+            return !a.Store.Unwritten;
+        });
+
+        Assert.Equal(50, a.Store.Get("shop")!.Weight);
+        Assert.Equal(ReleasePhase.Progressing, a.Store.Get("shop")!.Phase);
+        Assert.DoesNotContain(a.Shared.Events("shop")!, e => e.Action == "rollback");
+    }
+
+    [Fact]
+    public async Task Sync_RedisLostItsData_ReplicaWritesItsStateAgain()
+    {
+        using var a = Start("a");
+        a.Store.Apply("shop", s => ReleaseTransitions.SetWeight(s, 20));
+        using (var admin = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",allowAdmin=true"))
+        {
+            await admin.GetServer(admin.GetEndPoints()[0]).FlushAllDatabasesAsync();
+        }
+
+        await a.Shared.SyncAsync();
+        using var b = Start("b");
+        Assert.Equal(20, b.Store.Get("shop")!.Weight);
+        Assert.Equal(a.Store.Get("shop")!.Revision, b.Store.Get("shop")!.Revision);
+    }
+
+    [Fact]
+    public async Task PushCounts_TwoReplicas_EachSeesTheSumSinceItsFirstPush()
+    {
+        using var a = Start("a");
+        using var b = Start("b");
+        await a.Shared.PushCountsAsync(a.Counters);
+        await b.Shared.PushCountsAsync(b.Counters);
+        Record(a.Counters, 5, failures: 1);
+        Record(b.Counters, 7, failures: 3);
+
+        await a.Shared.PushCountsAsync(a.Counters);
+        await b.Shared.PushCountsAsync(b.Counters);
+        await a.Shared.PushCountsAsync(a.Counters);
+        Record(b.Counters, 2, failures: 0);
+        await b.Shared.PushCountsAsync(b.Counters);
+
+        Assert.Equal(new CountSnapshot(12, 4, 0, 0, 12, 0), a.Counters.For("shop", "v2").Fleet());
+        Assert.Equal(new CountSnapshot(14, 4, 0, 0, 14, 0), b.Counters.For("shop", "v2").Fleet());
+
+        // A replica started later judges what is counted from then on, not the fleet's past.
+        using var c = Start("c");
+        await c.Shared.PushCountsAsync(c.Counters);
+        Assert.Equal(default, c.Counters.For("shop", "v2").Fleet());
+        Record(a.Counters, 3, failures: 3);
+        await a.Shared.PushCountsAsync(a.Counters);
+        await c.Shared.PushCountsAsync(c.Counters);
+        Assert.Equal(new CountSnapshot(3, 3, 0, 0, 3, 0), c.Counters.For("shop", "v2").Fleet());
+    }
+
+    [Fact]
+    public async Task StepWrite_WithoutTheLease_Refused()
+    {
+        using var a = Start("a");
+        using var b = Start("b");
+        await a.Shared.RenewLeaseAsync();
+        await b.Shared.RenewLeaseAsync();
+        Assert.True(a.Shared.HoldsLease);
+        Assert.False(b.Shared.HoldsLease);
+
+        var steps = new ChangeCause(Actor.Steps, "step", "healthy", "a test step");
+        var refused = b.Store.Apply("shop", s => ReleaseTransitions.SetWeight(s, 30), steps)!.Value.Refusal;
+        Assert.Contains("step lease", refused!.Reason, StringComparison.Ordinal);
+        Assert.Null(a.Store.Apply("shop", s => ReleaseTransitions.SetWeight(s, 30), steps)!.Value.Refusal);
+    }
+
+    [Fact]
+    public void CookieKey_FirstReplicaOffered_EveryReplicaGetsIt()
+    {
+        using var a = Start("a");
+        using var b = Start("b");
+
+        Assert.Equal("first", a.Shared.CookieKey("first"));
+        Assert.Equal("first", b.Shared.CookieKey("second"));
+    }
+
+    private static void Record(VersionCounters counters, int requests, int failures)
+    {
+        for (var i = 0; i < requests; i++)
+        {
+            counters.For("shop", "v2").Record(i < failures ? StatusClass.ServerError5xx : StatusClass.Success2xx, grpcFailed: false, LatencySample.Fast);
+        }
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> done)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await done())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "not done within 30 s");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>A replica as RouterCore starts one: the fleet's state from Redis over router.json (release shop at 10%).</summary>
+    private Replica Start(string name)
+    {
+        var options = new RouterOptions { Releases = [StoreRig.Options("shop")], Redis = _redis.Configuration, RedisKeyPrefix = "test:" };
+        return new Replica(options, Path.Combine(_folder, name + ".state.json"));
+    }
+
+    private sealed class Replica : IDisposable
+    {
+        private readonly RouterMetrics _metrics = new();
+
+        public Replica(RouterOptions options, string stateFile)
+        {
+            Shared = new RedisStateStore(options, new StateFile(stateFile), _metrics.StoreUp);
+            var persisted = Shared.Read();
+            Store = new ReleaseStore(options, Shared, TimeProvider.System);
+            Shared.Attach(Store);
+            var restored = persisted?.Restore(options) ?? [];
+            Store.Replace(options, RoutingTable.Build(options, _metrics, Counters, RoutingTable.Empty), ReleaseReconciler.Reconcile, StoreRig.Reload, restored.GetValueOrDefault);
+        }
+
+        public RedisStateStore Shared { get; }
+
+        public ReleaseStore Store { get; }
+
+        public VersionCounters Counters { get; } = new();
+
+        public void Dispose()
+        {
+            Shared.Dispose();
+            _metrics.Dispose();
+        }
+    }
+}
