@@ -155,7 +155,8 @@ internal sealed class RouterRig : IAsyncDisposable
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : null;
 
-    private static string ClosedPortAddress()
+    /// <summary>An address on 127.0.0.1 whose port nothing listens on: connections are refused.</summary>
+    public static string ClosedPortAddress()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -22,6 +22,7 @@ internal static class PublicHost
         builder.Services.AddHostedService<GuardService>();
         builder.Services.AddSingleton(core.Signal);
         builder.Services.AddSingleton<RequestRecorder>();
+        builder.Services.AddSingleton(new RetryPipelines(core.Time));
         builder.Services.AddSingleton<ConfigReloader>();
         builder.Services.AddHostedService<ConfigWatcher>();
         builder.Services.AddHostedService<State.StateFlusher>();

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Canary.Router.Admin;
 using Canary.Router.Hosting;
@@ -74,7 +73,7 @@ internal sealed class HostileRig : IAsyncDisposable
                         ["down"] = new JsonObject
                         {
                             ["Stable"] = "v1",
-                            ["Routes"] = new JsonObject { ["down"] = Admin.AdminRig.Route("/down/{**rest}", ("v1", ClosedPort())) },
+                            ["Routes"] = new JsonObject { ["down"] = Admin.AdminRig.Route("/down/{**rest}", ("v1", RouterRig.ClosedPortAddress())) },
                         },
                     },
                 },
@@ -128,15 +127,6 @@ internal sealed class HostileRig : IAsyncDisposable
         await V1.DisposeAsync();
         await V2.DisposeAsync();
         TempFolder.DeleteQuietly(Folder);
-    }
-
-    private static string ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return $"http://127.0.0.1:{port}";
     }
 }
 
