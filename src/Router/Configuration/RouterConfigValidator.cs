@@ -203,6 +203,36 @@ internal static partial class RouterConfigValidator
             problems.Add(new ConfigProblem($"{path}.Path", Quote(route.Path), $"is already matched by {routeKeys[key]}"));
         }
 
+        if (route.MaxRequestBodySize is { } limit && limit != OptionLimits.NoRequestBodyLimit && limit < OptionLimits.MinRequestBodySize)
+        {
+            problems.Add(new ConfigProblem($"{path}.MaxRequestBodySize", JsonSection.Describe(limit), $"must be {OptionLimits.NoRequestBodyLimit} (no limit) or at least {OptionLimits.MinRequestBodySize} byte"));
+        }
+
+        if (route.TimeoutSeconds is { } timeout)
+        {
+            CheckRange($"{path}.TimeoutSeconds", timeout, OptionLimits.MinRouteTimeoutSeconds, OptionLimits.MaxRouteTimeoutSeconds, problems);
+            if (route.TimeoutPolicy is not null)
+            {
+                problems.Add(new ConfigProblem($"{path}.TimeoutPolicy", Quote(route.TimeoutPolicy), "cannot be set together with TimeoutSeconds"));
+            }
+        }
+
+        foreach (var (field, policy) in new[] { ("TimeoutPolicy", route.TimeoutPolicy), ("AuthorizationPolicy", route.AuthorizationPolicy), ("CorsPolicy", route.CorsPolicy), ("RateLimiterPolicy", route.RateLimiterPolicy) })
+        {
+            if (policy is not null && string.IsNullOrWhiteSpace(policy))
+            {
+                problems.Add(new ConfigProblem($"{path}.{field}", Quote(policy), "must name a policy (or be left out)"));
+            }
+        }
+
+        for (var i = 0; i < route.Transforms.Count; i++)
+        {
+            if (route.Transforms[i].Count == 0)
+            {
+                problems.Add(new ConfigProblem($"{path}.Transforms[{i}]", "{}", "must name a transform, e.g. {\"PathPrefix\": \"/v1\"}"));
+            }
+        }
+
         if (route.Versions.Count == 0)
         {
             problems.Add(new ConfigProblem($"{path}.Versions", null, "must name at least one version"));

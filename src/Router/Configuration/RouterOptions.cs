@@ -167,6 +167,26 @@ internal sealed record RouteOptions
 
     public IReadOnlyList<string> Hosts { get; init; } = [];
 
+    /// <summary>Bytes a request body may have on this route, or -1 for no limit; null keeps Kestrel's 30 MB.</summary>
+    public long? MaxRequestBodySize { get; init; }
+
+    /// <summary>The whole request's time limit (ASP.NET request timeouts); not with <see cref="TimeoutPolicy"/>.</summary>
+    public double? TimeoutSeconds { get; init; }
+
+    // Policy names as YARP's RouteConfig takes them: the host's registered policies, or ASP.NET's built-in names.
+    public string? TimeoutPolicy { get; init; }
+
+    public string? AuthorizationPolicy { get; init; }
+
+    public string? CorsPolicy { get; init; }
+
+    public string? RateLimiterPolicy { get; init; }
+
+    /// <summary>YARP transforms, in YARP's own form (<c>[{"PathPrefix": "/v1"}, {"RequestHeader": "X-A", "Set": "1"}]</c>).</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, string>> Transforms { get; init; } = [];
+
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Version name to its YARP cluster (a list of addresses becomes a cluster of plain destinations).</summary>
     public required IReadOnlyDictionary<string, ClusterConfig> Versions { get; init; }
 }

@@ -49,6 +49,13 @@ internal static class PublicHost
             AddAuthentication(builder.Services, jwt);
         }
 
+        // What a route's AuthorizationPolicy, CorsPolicy, RateLimiterPolicy and Timeout need (YARP applies them as
+        // endpoint metadata); with no route naming one, each middleware passes the request on after a metadata look-up.
+        builder.Services.AddAuthorization();
+        builder.Services.AddCors();
+        builder.Services.AddRateLimiter(_ => { });
+        builder.Services.AddRequestTimeouts();
+
         var app = builder.Build();
         try
         {
@@ -71,6 +78,10 @@ internal static class PublicHost
             app.UseAuthentication();
         }
 
+        app.UseCors();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.UseRequestTimeouts();
         app.MapGoalBeacons();
         app.MapReverseProxy(proxy =>
         {

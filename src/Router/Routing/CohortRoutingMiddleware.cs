@@ -74,6 +74,7 @@ internal sealed class CohortRoutingMiddleware(
     {
         var started = recorder.Start(context);
         await next(context);
+        AnswerTimeout(context);
         var status = recorder.Record(context, target, state, started);
         visit.Record(context.Request, status);
         if (status == StatusClass.Error && NothingWasSent(context))
@@ -161,6 +162,7 @@ internal sealed class CohortRoutingMiddleware(
         context.Response.StatusCode = StatusCodes.Status200OK;
         var started = recorder.Start(context);
         await next(context);
+        AnswerTimeout(context);
         if (recordRefusal || !NothingWasSent(context))
         {
             recorder.Record(context, target, state, started);
@@ -287,6 +289,20 @@ internal sealed class CohortRoutingMiddleware(
 
     private ReadOnlySpan<char> KeyOf(HttpContext context, ReleaseState state) =>
         RequestValues.FirstOf(context, state.UserKey) is { } key ? key : anonymous.Resolve(context);
+
+    /// <summary>
+    /// A route's TimeoutSeconds ran out: YARP sees only its request cancelled and answers 400, as if the user had gone;
+    /// it is the backend's slowness, so 504, counted against the version.
+    /// </summary>
+    private static void AnswerTimeout(HttpContext context)
+    {
+        if (context.Response.StatusCode == StatusCodes.Status400BadRequest && !context.Response.HasStarted
+            && context.GetForwarderErrorFeature() is { Error: ForwarderError.RequestCanceled }
+            && context.Features.Get<Microsoft.AspNetCore.Http.Timeouts.IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true)
+        {
+            context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
+        }
+    }
 
     private static bool NothingWasSent(HttpContext context) => !context.Response.HasStarted
         && context.GetForwarderErrorFeature() is { } error

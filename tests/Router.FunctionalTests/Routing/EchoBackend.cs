@@ -11,7 +11,7 @@ namespace Canary.Router.FunctionalTests.Routing;
 /// A real Kestrel backend that answers with the request's headers as JSON (<c>{"version": ..., "headers": {...}}</c>),
 /// reads a request body to its end before answering (as an upload endpoint does), and sends
 /// <see cref="NonAsciiHeader"/> with raw UTF-8 bytes, plus <c>Connection: X-Hop</c> and an <c>X-Hop</c> header that a
-/// proxy must not pass on.
+/// proxy must not pass on. <c>?delay-ms=N</c> makes it wait that long before answering.
 /// </summary>
 internal sealed class EchoBackend : IAsyncDisposable
 {
@@ -40,7 +40,11 @@ internal sealed class EchoBackend : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
 
         // Lets the backend write the bytes of a UTF-8 header value, as many real backends do.
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ResponseHeaderEncodingSelector = _ => Encoding.UTF8);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ResponseHeaderEncodingSelector = _ => Encoding.UTF8;
+            kestrel.Limits.MaxRequestBodySize = null; // Uploads of any size: limits are the router's to enforce.
+        });
         var app = builder.Build();
         var backend = new EchoBackend(app, version);
         app.Run(backend.HandleAsync);
@@ -57,6 +61,11 @@ internal sealed class EchoBackend : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref _requests);
+        if (int.TryParse(context.Request.Query["delay-ms"], out var delay))
+        {
+            await Task.Delay(delay, context.RequestAborted);
+        }
+
         long bodyBytes = 0;
         var buffer = new byte[8192];
         int read;
@@ -69,11 +78,11 @@ internal sealed class EchoBackend : IAsyncDisposable
         context.Response.Headers.Connection = "X-Hop";
         context.Response.Headers["X-Hop"] = "backend";
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        await context.Response.WriteAsJsonAsync(new EchoReply(Version, headers, bodyBytes));
+        await context.Response.WriteAsJsonAsync(new EchoReply(Version, headers, bodyBytes, context.Request.Path.Value ?? ""));
     }
 }
 
-internal sealed record EchoReply(string Version, Dictionary<string, string> Headers, long BodyBytes)
+internal sealed record EchoReply(string Version, Dictionary<string, string> Headers, long BodyBytes, string Path)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
