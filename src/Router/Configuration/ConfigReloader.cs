@@ -53,7 +53,8 @@ internal sealed partial class ConfigReloader(
             }
 
             WarnAboutRestartOnlyKeys(current, next);
-            var running = next with { PublicUrls = current.PublicUrls, AdminUrls = current.AdminUrls, StateFile = current.StateFile, Cookie = current.Cookie, Authentication = current.Authentication };
+            var running = next with { PublicUrls = current.PublicUrls, AdminUrls = current.AdminUrls, StateFile = current.StateFile, Cookie = current.Cookie, Authentication = current.Authentication,
+                Tls = current.Tls, Http2Cleartext = current.Http2Cleartext, ForwardedHeaders = current.ForwardedHeaders };
             var previousRoutes = core.Table;
             var routes = RoutingTable.Build(running, core.Metrics, core.Counters, previousRoutes);
             var (yarpRoutes, clusters) = YarpConfigBuilder.Build(running);
@@ -101,6 +102,9 @@ internal sealed partial class ConfigReloader(
             ("StateFile", current.StateFile != next.StateFile),
             ("Cookie", current.Cookie != next.Cookie),
             ("Authentication", current.Authentication != next.Authentication),
+            ("Tls", current.Tls != next.Tls),
+            ("Http2Cleartext", current.Http2Cleartext != next.Http2Cleartext),
+            ("ForwardedHeaders", current.ForwardedHeaders != next.ForwardedHeaders),
         })
         {
             if (changed)

@@ -84,6 +84,18 @@ internal static class RouterConfigReader
             };
         auth?.Complete();
 
+        var tls = router.Section("Tls");
+        var tlsOptions = tls is null
+            ? null
+            : new TlsOptions { CertificatePath = tls.String("CertificatePath") ?? "", KeyPath = tls.String("KeyPath"), Password = tls.String("Password") };
+        tls?.Complete();
+
+        var forwarded = router.Section("ForwardedHeaders");
+        var forwardedOptions = forwarded is null
+            ? null
+            : new ForwardedHeadersTrust { KnownProxies = forwarded.Strings("KnownProxies"), KnownNetworks = forwarded.Strings("KnownNetworks") };
+        forwarded?.Complete();
+
         var releases = new List<ReleaseOptions>();
         foreach (var (name, element, path) in router.Entries("Releases"))
         {
@@ -108,6 +120,9 @@ internal static class RouterConfigReader
             RecordRequests = router.Boolean("RecordRequests", true),
             Cookie = cookieOptions,
             Authentication = jwt,
+            Tls = tlsOptions,
+            Http2Cleartext = router.Boolean("Http2Cleartext", false),
+            ForwardedHeaders = forwardedOptions,
             Releases = releases,
         };
     }

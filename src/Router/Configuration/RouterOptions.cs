@@ -22,6 +22,15 @@ internal sealed record RouterOptions
 
     public JwtOptions? Authentication { get; init; }
 
+    /// <summary>The certificate of the https:// URLs of PublicUrls (and AdminUrls); without it Kestrel's own configuration's.</summary>
+    public TlsOptions? Tls { get; init; }
+
+    /// <summary>Plaintext http:// listeners speak HTTP/2 only, with prior knowledge (h2c), for gRPC without TLS.</summary>
+    public bool Http2Cleartext { get; init; }
+
+    /// <summary>X-Forwarded-For/Proto/Host are believed only from these proxies; null: from nobody.</summary>
+    public ForwardedHeadersTrust? ForwardedHeaders { get; init; }
+
     /// <summary>In the order router.json lists them.</summary>
     public IReadOnlyList<ReleaseOptions> Releases { get; init; } = [];
 
@@ -34,6 +43,32 @@ internal sealed record AnonymousCookieOptions
     public string Name { get; init; } = OptionLimits.DefaultCookieName;
 
     public int MaxAgeDays { get; init; } = OptionLimits.DefaultCookieMaxAgeDays;
+}
+
+/// <summary>
+/// A server certificate: a PEM certificate file with its PEM key file (<see cref="KeyPath"/>), or a PFX/PKCS#12 file
+/// with its <see cref="Password"/>. Relative paths resolve against router.json's folder.
+/// </summary>
+internal sealed record TlsOptions
+{
+    public required string CertificatePath { get; init; }
+
+    public string? KeyPath { get; init; }
+
+    public string? Password { get; init; }
+}
+
+/// <summary>The TLS-terminating load balancers in front of the router, by address or network (CIDR).</summary>
+internal sealed record ForwardedHeadersTrust
+{
+    public IReadOnlyList<string> KnownProxies { get; init; } = [];
+
+    public IReadOnlyList<string> KnownNetworks { get; init; } = [];
+
+    public bool Equals(ForwardedHeadersTrust? other) =>
+        other is not null && KnownProxies.SequenceEqual(other.KnownProxies) && KnownNetworks.SequenceEqual(other.KnownNetworks);
+
+    public override int GetHashCode() => HashCode.Combine(KnownProxies.Count, KnownNetworks.Count);
 }
 
 /// <summary>Bearer-token validation, needed only by <c>claim:</c> user keys and Claim segments.</summary>

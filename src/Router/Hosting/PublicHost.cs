@@ -16,6 +16,7 @@ internal static class PublicHost
     public static async Task<WebApplication> BuildAsync(RouterCore core, RouterHostOptions hostOptions)
     {
         var builder = HostDefaults.CreateBuilder(core, core.Options.PublicUrls);
+        Listeners.Configure(builder, core, core.Options.Http2Cleartext);
         builder.Services.AddSingleton(core.Store);
         builder.Services.AddSingleton(core.Anonymous);
         builder.Services.AddSingleton<GuardMonitor>();
@@ -66,6 +67,10 @@ internal static class PublicHost
             await app.DisposeAsync();
             throw;
         }
+
+        // Before routing, so a trusted X-Forwarded-Host is what the routes' Hosts match.
+        Listeners.UseForwardedHeaders(app, core.Options.ForwardedHeaders);
+        app.UseRouting();
 
         // The router's own refusals, after routing chose an endpoint: TRACE would echo the request, cookies included,
         // from a backend, so it is not forwarded; no route matched is the router's 404.

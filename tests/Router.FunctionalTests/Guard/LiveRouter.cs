@@ -43,7 +43,8 @@ internal sealed class LiveRouter : IAsyncDisposable
     public HttpClient Admin { get; }
 
     /// <param name="release">The release "shop" as router.json has it (Stable, Canary, Weight, Guard, Routes, ...).</param>
-    public static async Task<LiveRouter> StartAsync(JsonObject release)
+    /// <param name="router">Changes to the Router object besides the release (listeners, TLS, ...).</param>
+    public static async Task<LiveRouter> StartAsync(JsonObject release, Action<JsonObject, string>? router = null)
     {
         var folder = Directory.CreateTempSubdirectory("canary-guard-router-").FullName;
         try
@@ -58,6 +59,7 @@ internal sealed class LiveRouter : IAsyncDisposable
                     ["Releases"] = new JsonObject { [Release] = release },
                 },
             };
+            router?.Invoke(config["Router"]!.AsObject(), folder);
             var path = Path.Combine(folder, "router.json");
             await File.WriteAllTextAsync(path, config.ToJsonString());
             var host = await RouterHost.StartAsync(path, new RouterHostOptions { AdminKey = new AdminKey(AdminKeyValue) });
