@@ -42,6 +42,11 @@ internal sealed partial class ConfigReloader(
 
                 next = RouterConfigLoader.Parse(System.Text.Encoding.UTF8.GetString(json), core.ConfigPath);
                 await YarpConfigChecker.CheckAsync(validator, next, core.ConfigPath);
+                if (next.UsesRoutePolicies && !core.RoutePolicies)
+                {
+                    throw new ConfigException(core.ConfigPath, [new ConfigProblem("Router.Releases", null,
+                        "a route names a policy or a timeout for the first time: restart the router to apply it (their middleware is added at start)")]);
+                }
             }
             catch (ConfigException e)
             {

@@ -35,6 +35,10 @@ internal sealed record RouterOptions
     public IReadOnlyList<ReleaseOptions> Releases { get; init; } = [];
 
     public ReleaseOptions? Release(string name) => Releases.FirstOrDefault(r => r.Name == name);
+
+    /// <summary>Whether a route names a policy or a timeout: only then does the public pipeline carry their middleware.</summary>
+    public bool UsesRoutePolicies => Releases.SelectMany(r => r.Routes).Any(r =>
+        r.AuthorizationPolicy is not null || r.CorsPolicy is not null || r.RateLimiterPolicy is not null || r.TimeoutPolicy is not null || r.TimeoutSeconds is not null);
 }
 
 /// <summary>The anonymous-user cookie that pins a user's bucket when no user key is present.</summary>
