@@ -36,11 +36,11 @@ TOOLS=$BENCH/artifacts/tools
 DOTNET_COUNTERS_VERSION=10.0.750501
 
 # Ports (all on 127.0.0.1).
-BACKEND_PORT=5101 YARP_PORT=8090 ON_PORT=8091 ON_ADMIN=8191 OFF_PORT=8092 OFF_ADMIN=8192 NGINX_PORT=8093 SOAK_PORT=8096 SOAK_ADMIN=8196
+BACKEND_PORT=5101 YARP_PORT=8090 ON_PORT=8091 ON_ADMIN=8191 OFF_PORT=8092 OFF_ADMIN=8192 NGINX_PORT=8093 HAPROXY_PORT=8097 SOAK_PORT=8096 SOAK_ADMIN=8196
 GUARD_STABLE_PORT=5111 GUARD_CANARY_PORT=5112 GUARD_PORT=8095 GUARD_ADMIN=8195
-PROXIES=(yarp router-on router-off nginx)
-declare -A LABEL=([yarp]="plain YARP" [router-on]="Canary, recording on" [router-off]="Canary, recording off" [nginx]="nginx split_clients")
-declare -A PORT=([yarp]=$YARP_PORT [router-on]=$ON_PORT [router-off]=$OFF_PORT [nginx]=$NGINX_PORT)
+PROXIES=(yarp router-on router-off nginx haproxy)
+declare -A LABEL=([yarp]="plain YARP" [router-on]="Canary, recording on" [router-off]="Canary, recording off" [nginx]="nginx split_clients" [haproxy]="HAProxy crc32 split")
+declare -A PORT=([yarp]=$YARP_PORT [router-on]=$ON_PORT [router-off]=$OFF_PORT [nginx]=$NGINX_PORT [haproxy]=$HAPROXY_PORT)
 
 WORK=$(mktemp -d /tmp/canary-bench.XXXXXX)
 declare -A PID=()
@@ -93,6 +93,7 @@ install_tools() {
   local missing=()
   command -v wrk >/dev/null || missing+=(wrk)
   command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
+  command -v haproxy >/dev/null || [[ -x /usr/sbin/haproxy ]] || missing+=(haproxy)
   command -v curl >/dev/null || missing+=(curl)
   ((${#missing[@]} == 0)) && return 0
   local sudo=""; [[ $(id -u) == 0 ]] || sudo=sudo
@@ -211,6 +212,32 @@ http {
 EOF
 }
 
+haproxy_config() { # haproxy_config DIR: 10% of X-User-Id values (crc32) to "v2", both backends the one backend, keep-alive to it
+  mkdir -p "$1"
+  cat >"$1/haproxy.cfg" <<EOF
+global
+  nbthread $(nproc)
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  option http-keep-alive
+  http-reuse always
+frontend canary
+  bind 127.0.0.1:$HAPROXY_PORT
+  use_backend v2 if { req.hdr(X-User-Id),crc32(1),mod(100) lt 10 }
+  default_backend v1
+backend v1
+  http-response set-header X-Canary-Version v1
+  server b 127.0.0.1:$BACKEND_PORT
+backend v2
+  http-response set-header X-Canary-Version v2
+  server b 127.0.0.1:$BACKEND_PORT
+EOF
+}
+
 # --- micro-benchmarks ----------------------------------------------------------------------------------------------
 run_micro() {
   log "micro-benchmarks (BenchmarkDotNet, short in-process job)"
@@ -230,9 +257,10 @@ run_micro() {
 
 # --- proxies -------------------------------------------------------------------------------------------------------
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
 
 start_proxies() {
-  for p in $BACKEND_PORT $YARP_PORT $ON_PORT $ON_ADMIN $OFF_PORT $OFF_ADMIN $NGINX_PORT; do
+  for p in $BACKEND_PORT $YARP_PORT $ON_PORT $ON_ADMIN $OFF_PORT $OFF_ADMIN $NGINX_PORT $HAPROXY_PORT; do
     port_free "$p" || { log "port $p is in use: stop what holds it"; return 1; }
   done
   export ASPNETCORE_ENVIRONMENT=Production
@@ -249,6 +277,9 @@ start_proxies() {
   "$NGINX" -t -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" >"$WORK/nginx-test.log" 2>&1 \
     || { cat "$WORK/nginx-test.log" >&2; return 1; }
   start nginx "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log"
+  haproxy_config "$WORK/haproxy"
+  "$HAPROXY" -c -f "$WORK/haproxy/haproxy.cfg" >"$WORK/haproxy-test.log" 2>&1 || { cat "$WORK/haproxy-test.log" >&2; return 1; }
+  start haproxy "$HAPROXY" -db -f "$WORK/haproxy/haproxy.cfg"
   for name in "${PROXIES[@]}"; do wait_http "$name" "http://127.0.0.1:${PORT[$name]}/api/ready"; done
   # Every proxy must answer through to the backend and name the version.
   for name in "${PROXIES[@]}"; do
@@ -301,7 +332,7 @@ run_proxies() {
     /^canary_requests_total\{/ && /route="api"/ { v = $NF + 0; total += v; if ($0 ~ /version="v2"/) canary += v }
     END { if (total > 0) printf "%.1f%% of %d", canary * 100 / total, total; else print "n/a" }')
   if [[ $ALLOC == 1 ]]; then alloc_pass; fi
-  for name in nginx router-off router-on yarp backend; do stop "$name"; done
+  for name in haproxy nginx router-off router-on yarp backend; do stop "$name"; done
   { proxy_tables; alloc_table; } >"$WORK/proxy.md"
 }
 
@@ -322,6 +353,8 @@ proxy_tables() {
   printf '| Canary (on) / plain YARP, p99 | %.3f |\n' "$(ratio router-on yarp 5)"
   printf '| Canary (on) / plain YARP, CPU per request | %.3f |\n' "$(ratio router-on yarp 6)"
   printf '| Canary (on) / nginx, throughput | %.3f |\n' "$(ratio router-on nginx 3)"
+  printf '| Canary (on) / HAProxy, throughput | %.3f |\n' "$(ratio router-on haproxy 3)"
+  printf '| Canary (on) / HAProxy, CPU per request | %.3f |\n' "$(ratio router-on haproxy 6)"
   printf '| Canary (off) / plain YARP, throughput | %.3f |\n' "$(ratio router-off yarp 3)"
   printf '| recording cost, throughput (1 - on/off) | %.1f%% |\n' "$(ratio router-on router-off 3 | awk '{ print (1 - $1) * 100 }')"
   printf '| recording cost, CPU per request (on/off - 1) | %.1f%% |\n' "$(ratio router-on router-off 6 | awk '{ print ($1 - 1) * 100 }')"

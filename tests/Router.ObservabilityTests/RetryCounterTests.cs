@@ -5,15 +5,14 @@ namespace Canary.Router.ObservabilityTests;
 
 /// <summary>
 /// A version whose port is closed: the refused attempt counts as <c>code="error"</c> on that version; an idempotent
-/// request is then sent once to the other version and counted there; a POST is not retried.
+/// request to the canary is then sent once to stable and counted there (never stable to the canary); a POST is not retried.
 /// </summary>
 public sealed class RetryCounterTests
 {
-    [Theory]
-    [InlineData("v2", "v1")]
-    [InlineData("v1", "v2")]
-    public async Task RequestsTotal_GetToClosedVersion_ErrorOnClosedAndSuccessOnOtherVersion(string closed, string other)
+    [Fact]
+    public async Task RequestsTotal_GetToClosedCanary_ErrorOnCanaryAndSuccessOnStable()
     {
+        const string closed = "v2", other = "v1";
         await using var backends = await Backends.StartAsync();
         var replace = new Dictionary<(string, string), Uri> { [("api", closed)] = Ports.ClosedAddress() };
         await using var router = await RouterLauncher.StartAsync(new RouterSetup { Routes = backends.Routes(replace), Weight = 50 });
@@ -33,6 +32,25 @@ public sealed class RetryCounterTests
         Assert.Equal(users.Count, scrape.Value("canary_requests_total", ("release", "shop"), ("route", "api"), ("version", other), ("code", "2xx")));
         Assert.Equal(2 * users.Count, scrape.Named("canary_requests_total").Sum(s => s.Value));
         Assert.Equal(users.Count, backends["api", other].Total);
+    }
+
+    [Fact]
+    public async Task RequestsTotal_GetToClosedStable_OneErrorAndCanaryNeverAsked()
+    {
+        await using var backends = await Backends.StartAsync();
+        var replace = new Dictionary<(string, string), Uri> { [("api", "v1")] = Ports.ClosedAddress() };
+        await using var router = await RouterLauncher.StartAsync(new RouterSetup { Routes = backends.Routes(replace), Weight = 50 });
+        using var client = new RouterClient(router);
+        var user = UserKeys.On("v1", 50, 1, "retry-stable-")[0];
+
+        var answer = await client.GetAsync("/api/items/1", user);
+
+        Assert.Equal(HttpStatusCode.BadGateway, answer.Status);
+        Assert.Equal("v1", answer.Version);
+        var scrape = await client.ScrapeWhenCountedAsync(1);
+        Assert.Equal(1, scrape.Value("canary_requests_total", ("release", "shop"), ("route", "api"), ("version", "v1"), ("code", "error")));
+        Assert.Equal(1, scrape.Named("canary_requests_total").Sum(s => s.Value));
+        Assert.Equal(0, backends["api", "v2"].Total);
     }
 
     [Theory]

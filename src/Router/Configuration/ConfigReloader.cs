@@ -42,6 +42,11 @@ internal sealed partial class ConfigReloader(
 
                 next = RouterConfigLoader.Parse(System.Text.Encoding.UTF8.GetString(json), core.ConfigPath);
                 await YarpConfigChecker.CheckAsync(validator, next, core.ConfigPath);
+                if (next.UsesRoutePolicies && !core.RoutePolicies)
+                {
+                    throw new ConfigException(core.ConfigPath, [new ConfigProblem("Router.Releases", null,
+                        "a route names a policy or a timeout for the first time: restart the router to apply it (their middleware is added at start)")]);
+                }
             }
             catch (ConfigException e)
             {
@@ -53,7 +58,9 @@ internal sealed partial class ConfigReloader(
             }
 
             WarnAboutRestartOnlyKeys(current, next);
-            var running = next with { PublicUrls = current.PublicUrls, AdminUrls = current.AdminUrls, StateFile = current.StateFile, Redis = current.Redis, RedisKeyPrefix = current.RedisKeyPrefix, Cookie = current.Cookie, Authentication = current.Authentication, Notify = current.Notify };
+            var running = next with { PublicUrls = current.PublicUrls, AdminUrls = current.AdminUrls, StateFile = current.StateFile, Redis = current.Redis, RedisKeyPrefix = current.RedisKeyPrefix,
+                Cookie = current.Cookie, Authentication = current.Authentication, Notify = current.Notify,
+                Tls = current.Tls, Http2Cleartext = current.Http2Cleartext, ForwardedHeaders = current.ForwardedHeaders };
             var previousRoutes = core.Table;
             var routes = RoutingTable.Build(running, core.Metrics, core.Counters, previousRoutes);
             var (yarpRoutes, clusters) = YarpConfigBuilder.Build(running);
@@ -103,6 +110,9 @@ internal sealed partial class ConfigReloader(
             ("Cookie", current.Cookie != next.Cookie),
             ("Authentication", current.Authentication != next.Authentication),
             ("Notify", !Notifications.NotifyOptions.Same(current.Notify, next.Notify)),
+            ("Tls", current.Tls != next.Tls),
+            ("Http2Cleartext", current.Http2Cleartext != next.Http2Cleartext),
+            ("ForwardedHeaders", current.ForwardedHeaders != next.ForwardedHeaders),
         })
         {
             if (changed)

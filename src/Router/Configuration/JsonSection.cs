@@ -124,6 +124,22 @@ internal sealed class JsonSection
         return fallback;
     }
 
+    public long Long(string key, long fallback)
+    {
+        if (!TryGet(key, out var value))
+        {
+            return fallback;
+        }
+
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number))
+        {
+            return number;
+        }
+
+        Problem(key, value, "must be a whole number");
+        return fallback;
+    }
+
     public bool Boolean(string key, bool fallback)
     {
         if (!TryGet(key, out var value))

@@ -47,6 +47,13 @@ internal static class OptionLimits
     public const int MinStepHoldSeconds = 0;
     public const int MaxStepHoldSeconds = 7 * 24 * 3600;
 
+    /// <summary>A route's MaxRequestBodySize: -1 (no limit) or 1 byte and up.</summary>
+    public const long NoRequestBodyLimit = -1;
+    public const long MinRequestBodySize = 1;
+
+    public const double MinRouteTimeoutSeconds = 0.001; // ASP.NET request timeouts count whole milliseconds.
+    public const double MaxRouteTimeoutSeconds = 24 * 3600;
+
     public const int MinOutageHoldSeconds = 1;
     public const int MaxOutageHoldSeconds = 300;
 

@@ -85,6 +85,18 @@ internal static class RouterConfigReader
         auth?.Complete();
 
         var notify = Notifications.NotifyReader.Read(router, problems);
+        var tls = router.Section("Tls");
+        var tlsOptions = tls is null
+            ? null
+            : new TlsOptions { CertificatePath = tls.String("CertificatePath") ?? "", KeyPath = tls.String("KeyPath"), Password = tls.String("Password") };
+        tls?.Complete();
+
+        var forwarded = router.Section("ForwardedHeaders");
+        var forwardedOptions = forwarded is null
+            ? null
+            : new ForwardedHeadersTrust { KnownProxies = forwarded.Strings("KnownProxies"), KnownNetworks = forwarded.Strings("KnownNetworks") };
+        forwarded?.Complete();
+
         var releases = new List<ReleaseOptions>();
         foreach (var (name, element, path) in router.Entries("Releases"))
         {
@@ -112,6 +124,9 @@ internal static class RouterConfigReader
             Cookie = cookieOptions,
             Authentication = jwt,
             Notify = notify,
+            Tls = tlsOptions,
+            Http2Cleartext = router.Boolean("Http2Cleartext", false),
+            ForwardedHeaders = forwardedOptions,
             Releases = releases,
         };
     }
@@ -269,13 +284,53 @@ internal static class RouterConfigReader
             }
         }
 
+        var transforms = new List<IReadOnlyDictionary<string, string>>();
+        foreach (var (element, path) in route.Items("Transforms"))
+        {
+            transforms.Add(ReadStringMap(element, path, problems));
+        }
+
+        double? timeout = route.Has("TimeoutSeconds") ? route.Number("TimeoutSeconds", double.NaN) : null;
         return new RouteOptions
         {
             Name = name,
             Path = route.String("Path") ?? "",
             Hosts = route.Strings("Hosts"),
+            MaxRequestBodySize = route.Has("MaxRequestBodySize") ? route.Long("MaxRequestBodySize", 0) : null,
+            TimeoutSeconds = timeout is double.NaN ? null : timeout,
+            TimeoutPolicy = route.String("TimeoutPolicy"),
+            AuthorizationPolicy = route.String("AuthorizationPolicy"),
+            CorsPolicy = route.String("CorsPolicy"),
+            RateLimiterPolicy = route.String("RateLimiterPolicy"),
+            Transforms = transforms,
+            Metadata = route.TryGet("Metadata", out var metadata) ? ReadStringMap(metadata, route.PathOf("Metadata"), problems) : new Dictionary<string, string>(),
             Versions = versions,
         };
+    }
+
+    /// <summary>A JSON object of string values (a transform, the metadata), every other value a problem.</summary>
+    private static Dictionary<string, string> ReadStringMap(JsonElement element, string path, List<ConfigProblem> problems)
+    {
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            problems.Add(new ConfigProblem(path, JsonSection.Describe(element), "must be an object of string values"));
+            return map;
+        }
+
+        foreach (var property in element.EnumerateObject())
+        {
+            if (property.Value.ValueKind == JsonValueKind.String)
+            {
+                map[property.Name] = property.Value.GetString()!;
+            }
+            else
+            {
+                problems.Add(new ConfigProblem($"{path}.{property.Name}", JsonSection.Describe(property.Value), "must be a string"));
+            }
+        }
+
+        return map;
     }
 
     /// <summary>A version is either a list of addresses or a full YARP cluster object.</summary>

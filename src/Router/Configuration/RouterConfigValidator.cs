@@ -27,6 +27,8 @@ internal static partial class RouterConfigValidator
         CheckRange("Router.Cookie.MaxAgeDays", options.Cookie.MaxAgeDays, OptionLimits.MinCookieMaxAgeDays, OptionLimits.MaxCookieMaxAgeDays, problems);
         CheckAuthentication(options.Authentication, problems);
         Notifications.NotifyValidator.Validate(options.Notify, problems);
+        CheckTls(options, problems);
+        CheckForwardedHeaders(options.ForwardedHeaders, problems);
 
         if (options.Releases.Count == 0)
         {
@@ -205,6 +207,36 @@ internal static partial class RouterConfigValidator
             problems.Add(new ConfigProblem($"{path}.Path", Quote(route.Path), $"is already matched by {routeKeys[key]}"));
         }
 
+        if (route.MaxRequestBodySize is { } limit && limit != OptionLimits.NoRequestBodyLimit && limit < OptionLimits.MinRequestBodySize)
+        {
+            problems.Add(new ConfigProblem($"{path}.MaxRequestBodySize", JsonSection.Describe(limit), $"must be {OptionLimits.NoRequestBodyLimit} (no limit) or at least {OptionLimits.MinRequestBodySize} byte"));
+        }
+
+        if (route.TimeoutSeconds is { } timeout)
+        {
+            CheckRange($"{path}.TimeoutSeconds", timeout, OptionLimits.MinRouteTimeoutSeconds, OptionLimits.MaxRouteTimeoutSeconds, problems);
+            if (route.TimeoutPolicy is not null)
+            {
+                problems.Add(new ConfigProblem($"{path}.TimeoutPolicy", Quote(route.TimeoutPolicy), "cannot be set together with TimeoutSeconds"));
+            }
+        }
+
+        foreach (var (field, policy) in new[] { ("TimeoutPolicy", route.TimeoutPolicy), ("AuthorizationPolicy", route.AuthorizationPolicy), ("CorsPolicy", route.CorsPolicy), ("RateLimiterPolicy", route.RateLimiterPolicy) })
+        {
+            if (policy is not null && string.IsNullOrWhiteSpace(policy))
+            {
+                problems.Add(new ConfigProblem($"{path}.{field}", Quote(policy), "must name a policy (or be left out)"));
+            }
+        }
+
+        for (var i = 0; i < route.Transforms.Count; i++)
+        {
+            if (route.Transforms[i].Count == 0)
+            {
+                problems.Add(new ConfigProblem($"{path}.Transforms[{i}]", "{}", "must name a transform, e.g. {\"PathPrefix\": \"/v1\"}"));
+            }
+        }
+
         if (route.Versions.Count == 0)
         {
             problems.Add(new ConfigProblem($"{path}.Versions", null, "must name at least one version"));
@@ -295,6 +327,56 @@ internal static partial class RouterConfigValidator
         if (jwt.Authority is not null && !Uri.TryCreate(jwt.Authority, UriKind.Absolute, out _))
         {
             problems.Add(new ConfigProblem("Router.Authentication.Authority", Quote(jwt.Authority), "must be an absolute URL"));
+        }
+    }
+
+    private static void CheckTls(RouterOptions options, List<ConfigProblem> problems)
+    {
+        if (options.Tls is { } tls)
+        {
+            if (string.IsNullOrWhiteSpace(tls.CertificatePath))
+            {
+                problems.Add(new ConfigProblem("Router.Tls.CertificatePath", null, "is required: a PEM certificate (with KeyPath) or a PFX file"));
+            }
+
+            if (!options.PublicUrls.Contains("https://", StringComparison.OrdinalIgnoreCase) && !options.AdminUrls.Contains("https://", StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add(new ConfigProblem("Router.Tls", null, "needs an https:// URL in PublicUrls or AdminUrls to serve it on"));
+            }
+        }
+
+        if (options.Http2Cleartext && !options.PublicUrls.Contains("http://", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add(new ConfigProblem("Router.Http2Cleartext", "true", "needs an http:// URL in PublicUrls: h2c is HTTP/2 without TLS"));
+        }
+    }
+
+    private static void CheckForwardedHeaders(ForwardedHeadersTrust? forwarded, List<ConfigProblem> problems)
+    {
+        if (forwarded is null)
+        {
+            return;
+        }
+
+        if (forwarded.KnownProxies.Count == 0 && forwarded.KnownNetworks.Count == 0)
+        {
+            problems.Add(new ConfigProblem("Router.ForwardedHeaders", null, "must list KnownProxies or KnownNetworks: forwarded headers are believed only from them"));
+        }
+
+        for (var i = 0; i < forwarded.KnownProxies.Count; i++)
+        {
+            if (!System.Net.IPAddress.TryParse(forwarded.KnownProxies[i], out _))
+            {
+                problems.Add(new ConfigProblem($"Router.ForwardedHeaders.KnownProxies[{i}]", Quote(forwarded.KnownProxies[i]), "must be an IP address"));
+            }
+        }
+
+        for (var i = 0; i < forwarded.KnownNetworks.Count; i++)
+        {
+            if (!System.Net.IPNetwork.TryParse(forwarded.KnownNetworks[i], out _))
+            {
+                problems.Add(new ConfigProblem($"Router.ForwardedHeaders.KnownNetworks[{i}]", Quote(forwarded.KnownNetworks[i]), "must be a network in CIDR form, e.g. 10.0.0.0/8"));
+            }
         }
     }
 

@@ -34,10 +34,23 @@ internal sealed record RouterOptions
     /// <summary>Webhooks told about decisions; null when router.json has no Notify section.</summary>
     public Notifications.NotifyOptions? Notify { get; init; }
 
+    /// <summary>The certificate of the https:// URLs of PublicUrls (and AdminUrls); without it Kestrel's own configuration's.</summary>
+    public TlsOptions? Tls { get; init; }
+
+    /// <summary>Plaintext http:// listeners speak HTTP/2 only, with prior knowledge (h2c), for gRPC without TLS.</summary>
+    public bool Http2Cleartext { get; init; }
+
+    /// <summary>X-Forwarded-For/Proto/Host are believed only from these proxies; null: from nobody.</summary>
+    public ForwardedHeadersTrust? ForwardedHeaders { get; init; }
+
     /// <summary>In the order router.json lists them.</summary>
     public IReadOnlyList<ReleaseOptions> Releases { get; init; } = [];
 
     public ReleaseOptions? Release(string name) => Releases.FirstOrDefault(r => r.Name == name);
+
+    /// <summary>Whether a route names a policy or a timeout: only then does the public pipeline carry their middleware.</summary>
+    public bool UsesRoutePolicies => Releases.SelectMany(r => r.Routes).Any(r =>
+        r.AuthorizationPolicy is not null || r.CorsPolicy is not null || r.RateLimiterPolicy is not null || r.TimeoutPolicy is not null || r.TimeoutSeconds is not null);
 }
 
 /// <summary>The anonymous-user cookie that pins a user's bucket when no user key is present.</summary>
@@ -46,6 +59,32 @@ internal sealed record AnonymousCookieOptions
     public string Name { get; init; } = OptionLimits.DefaultCookieName;
 
     public int MaxAgeDays { get; init; } = OptionLimits.DefaultCookieMaxAgeDays;
+}
+
+/// <summary>
+/// A server certificate: a PEM certificate file with its PEM key file (<see cref="KeyPath"/>), or a PFX/PKCS#12 file
+/// with its <see cref="Password"/>. Relative paths resolve against router.json's folder.
+/// </summary>
+internal sealed record TlsOptions
+{
+    public required string CertificatePath { get; init; }
+
+    public string? KeyPath { get; init; }
+
+    public string? Password { get; init; }
+}
+
+/// <summary>The TLS-terminating load balancers in front of the router, by address or network (CIDR).</summary>
+internal sealed record ForwardedHeadersTrust
+{
+    public IReadOnlyList<string> KnownProxies { get; init; } = [];
+
+    public IReadOnlyList<string> KnownNetworks { get; init; } = [];
+
+    public bool Equals(ForwardedHeadersTrust? other) =>
+        other is not null && KnownProxies.SequenceEqual(other.KnownProxies) && KnownNetworks.SequenceEqual(other.KnownNetworks);
+
+    public override int GetHashCode() => HashCode.Combine(KnownProxies.Count, KnownNetworks.Count);
 }
 
 /// <summary>Bearer-token validation, needed only by <c>claim:</c> user keys and Claim segments.</summary>
@@ -178,6 +217,26 @@ internal sealed record RouteOptions
     public required string Path { get; init; }
 
     public IReadOnlyList<string> Hosts { get; init; } = [];
+
+    /// <summary>Bytes a request body may have on this route, or -1 for no limit; null keeps Kestrel's 30 MB.</summary>
+    public long? MaxRequestBodySize { get; init; }
+
+    /// <summary>The whole request's time limit (ASP.NET request timeouts); not with <see cref="TimeoutPolicy"/>.</summary>
+    public double? TimeoutSeconds { get; init; }
+
+    // Policy names as YARP's RouteConfig takes them: the host's registered policies, or ASP.NET's built-in names.
+    public string? TimeoutPolicy { get; init; }
+
+    public string? AuthorizationPolicy { get; init; }
+
+    public string? CorsPolicy { get; init; }
+
+    public string? RateLimiterPolicy { get; init; }
+
+    /// <summary>YARP transforms, in YARP's own form (<c>[{"PathPrefix": "/v1"}, {"RequestHeader": "X-A", "Set": "1"}]</c>).</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, string>> Transforms { get; init; } = [];
+
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Version name to its YARP cluster (a list of addresses becomes a cluster of plain destinations).</summary>
     public required IReadOnlyDictionary<string, ClusterConfig> Versions { get; init; }

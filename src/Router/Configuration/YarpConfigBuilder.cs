@@ -29,6 +29,14 @@ internal static class YarpConfigBuilder
                         Path = route.Path,
                         Hosts = route.Hosts.Count == 0 ? null : route.Hosts,
                     },
+                    MaxRequestBodySize = route.MaxRequestBodySize,
+                    Timeout = route.TimeoutSeconds is { } seconds ? TimeSpan.FromMilliseconds(Math.Round(seconds * 1000)) : null,
+                    TimeoutPolicy = route.TimeoutPolicy,
+                    AuthorizationPolicy = route.AuthorizationPolicy,
+                    CorsPolicy = route.CorsPolicy,
+                    RateLimiterPolicy = route.RateLimiterPolicy,
+                    Transforms = route.Transforms.Count == 0 ? null : route.Transforms,
+                    Metadata = route.Metadata.Count == 0 ? null : route.Metadata,
                 });
                 clusters.AddRange(route.Versions.Values.Select(WithHeaderEncodings));
             }

@@ -13,7 +13,8 @@ internal static class YarpConfigChecker
         {
             foreach (var error in await validator.ValidateRouteAsync(route))
             {
-                problems.Add(new ConfigProblem(PathOf(route.RouteId, version: null), route.Match.Path, error.Message));
+                var (field, value) = FieldOf(route, error.Message);
+                problems.Add(new ConfigProblem(PathOf(route.RouteId, version: null) + "." + field, value, error.Message));
             }
         }
 
@@ -35,6 +36,19 @@ internal static class YarpConfigChecker
     {
         var slash = routeId.IndexOf('/', StringComparison.Ordinal);
         var path = $"Router.Releases.{routeId[..slash]}.Routes.{routeId[(slash + 1)..]}";
-        return version is null ? path + ".Path" : path + ".Versions." + version;
+        return version is null ? path : path + ".Versions." + version;
     }
+
+    /// <summary>The route key a YARP route error is about, by the words of YARP's messages (it names no field).</summary>
+    private static (string Field, string? Value) FieldOf(RouteConfig route, string message) => message switch
+    {
+        _ when message.Contains("authorization policy", StringComparison.OrdinalIgnoreCase) => ("AuthorizationPolicy", Quote(route.AuthorizationPolicy)),
+        _ when message.Contains("cors policy", StringComparison.OrdinalIgnoreCase) => ("CorsPolicy", Quote(route.CorsPolicy)),
+        _ when message.Contains("ratelimiter policy", StringComparison.OrdinalIgnoreCase) || message.Contains("rate limiter policy", StringComparison.OrdinalIgnoreCase) => ("RateLimiterPolicy", Quote(route.RateLimiterPolicy)),
+        _ when message.Contains("timeout", StringComparison.OrdinalIgnoreCase) => (route.TimeoutPolicy is null ? "TimeoutSeconds" : "TimeoutPolicy", Quote(route.TimeoutPolicy)),
+        _ when message.Contains("transform", StringComparison.OrdinalIgnoreCase) => ("Transforms", null),
+        _ => ("Path", route.Match.Path),
+    };
+
+    private static string? Quote(string? text) => text is null ? null : "\"" + text + "\"";
 }

@@ -20,6 +20,7 @@ internal static class AdminHost
     public static WebApplication Build(RouterCore core, IServiceProvider proxy, AdminKey key, RouterHostOptions hostOptions)
     {
         var builder = HostDefaults.CreateBuilder(core, core.Options.AdminUrls, hostOptions);
+        Listeners.Configure(builder, core, http2Cleartext: false);
         builder.Services.AddSingleton(proxy.GetRequiredService<GuardMonitor>());
         builder.Services.AddSingleton(proxy.GetRequiredService<IProxyStateLookup>());
         builder.Services.AddSingleton<ReleaseViews>();

@@ -17,12 +17,14 @@ internal static class PublicHost
     {
         var builder = HostDefaults.CreateBuilder(core, core.Options.PublicUrls, hostOptions);
         hostOptions.Logging?.Invoke(builder.Logging);
+        Listeners.Configure(builder, core, core.Options.Http2Cleartext);
         builder.Services.AddSingleton(core.Store);
         builder.Services.AddSingleton(core.Anonymous);
         builder.Services.AddSingleton<GuardMonitor>();
         builder.Services.AddHostedService<GuardService>();
         builder.Services.AddSingleton(core.Signal);
         builder.Services.AddSingleton<RequestRecorder>();
+        builder.Services.AddSingleton(new RetryPipelines(core.Time));
         builder.Services.AddSingleton<ConfigReloader>();
         builder.Services.AddHostedService<ConfigWatcher>();
         builder.Services.AddHostedService<State.StateFlusher>();
@@ -60,6 +62,14 @@ internal static class PublicHost
             AddAuthentication(builder.Services, jwt);
         }
 
+        // What a route's AuthorizationPolicy, CorsPolicy, RateLimiterPolicy and Timeout need (YARP applies them as
+        // endpoint metadata). The services always, so YARP's validator knows the names on a reload; the middleware
+        // only when router.json at start uses them: four look-ups per request otherwise spent for nothing.
+        builder.Services.AddAuthorization();
+        builder.Services.AddCors();
+        builder.Services.AddRateLimiter(_ => { });
+        builder.Services.AddRequestTimeouts();
+
         var app = builder.Build();
         try
         {
@@ -70,6 +80,10 @@ internal static class PublicHost
             await app.DisposeAsync();
             throw;
         }
+
+        // Before routing, so a trusted X-Forwarded-Host is what the routes' Hosts match.
+        Listeners.UseForwardedHeaders(app, core.Options.ForwardedHeaders);
+        app.UseRouting();
 
         // The router's own refusals, after routing chose an endpoint: TRACE would echo the request, cookies included,
         // from a backend, so it is not forwarded; no route matched is the router's 404.
@@ -82,6 +96,13 @@ internal static class PublicHost
             app.UseAuthentication();
         }
 
+        if (core.RoutePolicies)
+        {
+            app.UseCors();
+            app.UseAuthorization();
+            app.UseRateLimiter();
+            app.UseRequestTimeouts();
+        }
         app.MapGoalBeacons();
         Notices.NoticeEndpoints.MapPublicNotices(app);
         Previews.PreviewEndpoints.MapPublicPreviews(app);

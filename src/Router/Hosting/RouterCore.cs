@@ -9,11 +9,15 @@ namespace Canary.Router.Hosting;
 /// <summary>The parts the public (proxy) and admin hosts share: one published snapshot (configuration, routes, state), one clock.</summary>
 internal sealed class RouterCore : IDisposable
 {
+    /// <summary>Whether the public pipeline has the route policies' middleware: router.json at start used them.</summary>
+    public bool RoutePolicies { get; }
+
     /// <param name="configDigest">The SHA-256 of router.json as <paramref name="options"/> were read from it, when known.</param>
     public RouterCore(RouterOptions options, string configPath, TimeProvider time, byte[]? configDigest = null)
     {
         ConfigPath = Path.GetFullPath(configPath);
         ConfigDigest = configDigest;
+        RoutePolicies = options.UsesRoutePolicies;
         Time = time;
         var stateFile = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(ConfigPath)!, options.StateFile));
         CheckStateFile(stateFile);

@@ -4,6 +4,9 @@ using Canary.Router.Hosting;
 using Canary.Router.Metrics;
 using Canary.Router.State;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+using Polly;
+using Polly.Timeout;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
@@ -16,10 +19,10 @@ namespace Canary.Router.Routing;
 /// does the I/O around it (the state, the anonymous cookie, the response header, the retry).
 /// </summary>
 internal sealed class CohortRoutingMiddleware(
-    RequestDelegate next, AnonymousUsers anonymous, IProxyStateLookup lookup, RequestRecorder recorder, RouterCore core)
+    RequestDelegate next, AnonymousUsers anonymous, IProxyStateLookup lookup, RequestRecorder recorder, RouterCore core, RetryPipelines retries)
 {
-    /// <summary>How often a request waiting out an in-place restart tries the backend again.</summary>
-    public static readonly TimeSpan OutageRetryDelay = TimeSpan.FromMilliseconds(100);
+    /// <summary>The header (IETF draft-ietf-httpapi-idempotency-key-header) that makes any request retryable.</summary>
+    public const string IdempotencyKey = "Idempotency-Key";
 
     public Task InvokeAsync(HttpContext context)
     {
@@ -60,7 +63,7 @@ internal sealed class CohortRoutingMiddleware(
             return Task.CompletedTask;
         }
 
-        ExcludeDraining(context, binding, state);
+        ExcludeDraining(context, binding, state, target);
         context.Response.Headers[CanaryHeaders.Version] = target.HeaderValue;
         return snapshot.Options.RecordRequests ? ForwardAsync(context, binding, route, state, target, visit) : next(context);
     }
@@ -71,6 +74,7 @@ internal sealed class CohortRoutingMiddleware(
     {
         var started = recorder.Start(context);
         await next(context);
+        AnswerTimeout(context);
         var status = recorder.Record(context, target, state, started);
         visit.Record(context.Request, status);
         if (status == StatusClass.Error && NothingWasSent(context))
@@ -79,17 +83,28 @@ internal sealed class CohortRoutingMiddleware(
         }
     }
 
-    /// <summary>After an attempt that reached no backend: the other version once, then the outage hold.</summary>
+    /// <summary>
+    /// After an attempt that reached no backend: the version's other destinations, then stable if the version was the
+    /// canary, then (in-place deployments) the outage hold on the chosen version.
+    /// </summary>
     private async Task RecoverAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target)
     {
-        // A version that refused the connection never saw the request: an idempotent request without a body is
-        // safe to send once to the other version, so a crashed canary (or stable) shows users no error.
         var retryable = CanRetry(context);
-        var otherVersion = target.Version == state.Stable ? state.Canary : state.Stable;
-        if (retryable && otherVersion is not null && binding.Target(otherVersion) is { } other
-            && await RetryAsync(context, binding, route, state, other) && !NothingWasSent(context))
+        if (retryable)
         {
-            return;
+            var retry = new Retry(this, context, binding, route, state, target);
+            var resilience = ResilienceContextPool.Shared.Get(context.RequestAborted);
+            try
+            {
+                if (await retries.Immediate.ExecuteAsync(static (_, r) => r.NextAsync(), resilience, retry) == AttemptOutcome.Answered)
+                {
+                    return;
+                }
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(resilience);
+            }
         }
 
         if (state.Outage is { } outage)
@@ -99,90 +114,164 @@ internal sealed class CohortRoutingMiddleware(
     }
 
     /// <summary>
-    /// In-place deployments: the chosen version's only backend is restarting. Idempotent requests wait and retry
+    /// In-place deployments: the chosen version's only backend is restarting. Retryable requests wait and retry
     /// until it accepts connections again or the hold ends; others fail at once with 503 and Retry-After.
     /// </summary>
     private async Task RideOutOutageAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target, OutageOptions outage, bool retryable)
     {
         var waitStarted = recorder.Start(context);
-        var deadline = waitStarted + (outage.HoldSeconds * core.Time.TimestampFrequency);
-        while (retryable && NothingWasSent(context) && core.Time.GetTimestamp() < deadline && !context.RequestAborted.IsCancellationRequested)
+        if (retryable)
         {
+            var retry = new Retry(this, context, binding, route, state, target);
+            var resilience = ResilienceContextPool.Shared.Get(context.RequestAborted);
             try
             {
-                await Task.Delay(OutageRetryDelay, core.Time, context.RequestAborted);
+                await retries.Hold(outage.HoldSeconds).ExecuteAsync(static (_, r) => r.AgainAsync(), resilience, retry);
+            }
+            catch (TimeoutRejectedException)
+            {
+                // The hold ran out: the 503 below.
             }
             catch (OperationCanceledException)
             {
                 return; // The client went away.
             }
-
-            // Refused retries while waiting are not recorded: they are one user request, already counted once as
-            // refused; only an answer, or the final refusal below, counts again.
-            if (!await RetryAsync(context, binding, route, state, target, recordRefusal: false))
+            finally
             {
-                return;
+                ResilienceContextPool.Shared.Return(resilience);
             }
         }
 
-        if (NothingWasSent(context))
+        if (NothingWasSent(context) && !context.RequestAborted.IsCancellationRequested)
         {
             if (retryable)
             {
                 recorder.Record(context, target, state, waitStarted);
             }
 
+            context.Features.Set<IForwarderErrorFeature>(null);
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = outage.HoldSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 
-    private async Task AttemptAsync(HttpContext context, ReleaseState state, VersionTarget target, bool recordRefusal = true)
+    /// <summary>Sends the request again after an attempt that reached no backend, forgetting that attempt's error.</summary>
+    private async Task AttemptAsync(HttpContext context, ReleaseState state, VersionTarget target, bool recordRefusal)
     {
+        context.Features.Set<IForwarderErrorFeature>(null);
+        context.Response.StatusCode = StatusCodes.Status200OK;
         var started = recorder.Start(context);
         await next(context);
+        AnswerTimeout(context);
         if (recordRefusal || !NothingWasSent(context))
         {
             recorder.Record(context, target, state, started);
         }
     }
 
-    /// <summary>Sends the request again, to <paramref name="target"/>, after an attempt that reached no backend.</summary>
-    private async Task<bool> RetryAsync(HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget target, bool recordRefusal = true)
+    /// <summary>
+    /// One request's retries after a refused attempt. A user stays on the version chosen for them (a page's assets
+    /// and API calls come from one build) except that a refusing canary falls back to stable: never the other way,
+    /// so no retry sends anyone into a canary the guard rolled back or an operator set to 0%.
+    /// </summary>
+    private sealed class Retry(CohortRoutingMiddleware owner, HttpContext context, RouteBinding binding, RouteModel route, ReleaseState state, VersionTarget chosen)
     {
-        context.Features.Set<IForwarderErrorFeature>(null);
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        if (!Assign(context, route, target))
+        private readonly List<DestinationState> _tried = [.. Proxied(context)];
+        private readonly VersionTarget _chosen = chosen;
+        private VersionTarget _target = chosen;
+        private bool _crossed;
+
+        /// <summary>The immediate retries: each untried destination of the version once, then stable once if it was the canary.</summary>
+        public async ValueTask<AttemptOutcome> NextAsync()
         {
-            return false;
+            if (!Prepare(_target, _tried))
+            {
+                return AttemptOutcome.Answered; // The cluster left YARP's state mid-reload: the 503 Prepare set.
+            }
+
+            if (context.GetReverseProxyFeature().AvailableDestinations.Count == 0)
+            {
+                if (_crossed || _target.Version != state.Canary || binding.Target(state.Stable) is not { } stable)
+                {
+                    return AttemptOutcome.Exhausted;
+                }
+
+                // The crossing is a separate sample of stable: its refusal counts there too.
+                _crossed = true;
+                _target = stable;
+                _tried.Clear();
+                if (!Prepare(stable, _tried))
+                {
+                    return AttemptOutcome.Answered;
+                }
+            }
+
+            await owner.AttemptAsync(context, state, _target, recordRefusal: _crossed && _tried.Count == 0);
+            return Refused(context) ? AttemptOutcome.Refused : AttemptOutcome.Answered;
         }
 
-        ExcludeDraining(context, binding, state);
-        context.Response.Headers[CanaryHeaders.Version] = target.HeaderValue;
-        Activity.Current?.SetTag("canary.version", target.Version).SetTag("canary.retried", true);
-        await AttemptAsync(context, state, target, recordRefusal);
-        return true;
+        /// <summary>
+        /// An attempt of the outage hold: every destination of the chosen version again. Refusals are not recorded:
+        /// they are one user request, already counted once as refused; only an answer, or the final refusal, counts again.
+        /// </summary>
+        public async ValueTask<AttemptOutcome> AgainAsync()
+        {
+            if (!Prepare(_chosen, []))
+            {
+                return AttemptOutcome.Answered;
+            }
+
+            await owner.AttemptAsync(context, state, _chosen, recordRefusal: false);
+            return Refused(context) ? AttemptOutcome.Refused : AttemptOutcome.Answered;
+        }
+
+        private bool Prepare(VersionTarget next, List<DestinationState> tried)
+        {
+            if (!owner.Assign(context, route, next))
+            {
+                return false;
+            }
+
+            ExcludeDraining(context, binding, state, next, tried);
+            context.Response.Headers[CanaryHeaders.Version] = next.HeaderValue;
+            Activity.Current?.SetTag("canary.version", next.Version).SetTag("canary.retried", true);
+            return true;
+        }
+
+        private bool Refused(HttpContext context)
+        {
+            if (!NothingWasSent(context))
+            {
+                return false;
+            }
+
+            _tried.AddRange(Proxied(context));
+            return true;
+        }
+
+        private static DestinationState[] Proxied(HttpContext context) =>
+            context.GetReverseProxyFeature().ProxiedDestination is { } destination ? [destination] : [];
     }
 
-    /// <summary>Rolling updates: a draining destination gets no new requests (its in-flight ones finish).</summary>
-    private static void ExcludeDraining(HttpContext context, RouteBinding binding, ReleaseState state)
+    /// <summary>
+    /// Rolling updates: a draining destination gets no new requests (its in-flight ones finish). A retry also leaves
+    /// out the destinations it already tried.
+    /// </summary>
+    private static void ExcludeDraining(HttpContext context, RouteBinding binding, ReleaseState state, VersionTarget target, List<DestinationState>? tried = null)
     {
-        if (state.Draining.Count == 0)
+        if (state.Draining.Count == 0 && tried is not { Count: > 0 })
         {
             return;
         }
 
         var feature = context.GetReverseProxyFeature();
-        var kept = new List<DestinationState>(feature.AvailableDestinations.Count);
-        foreach (var destination in feature.AvailableDestinations)
+        var available = target.WithoutDraining(feature.AvailableDestinations, state, binding.RouteName);
+        if (tried is { Count: > 0 })
         {
-            if (!DrainAddresses.IsDraining(state, binding.RouteName, destination.Model.Config.Address))
-            {
-                kept.Add(destination);
-            }
+            available = [.. available.Where(d => !tried.Contains(d))];
         }
 
-        feature.AvailableDestinations = kept;
+        feature.AvailableDestinations = available;
     }
 
     private bool Assign(HttpContext context, RouteModel route, VersionTarget target)
@@ -201,15 +290,35 @@ internal sealed class CohortRoutingMiddleware(
     private ReadOnlySpan<char> KeyOf(HttpContext context, ReleaseState state) =>
         RequestValues.FirstOf(context, state.UserKey) is { } key ? key : anonymous.Resolve(context);
 
+    /// <summary>
+    /// A route's TimeoutSeconds ran out: YARP sees only its request cancelled and answers 400, as if the user had gone;
+    /// it is the backend's slowness, so 504, counted against the version.
+    /// </summary>
+    private static void AnswerTimeout(HttpContext context)
+    {
+        if (context.Response.StatusCode == StatusCodes.Status400BadRequest && !context.Response.HasStarted
+            && context.GetForwarderErrorFeature() is { Error: ForwarderError.RequestCanceled }
+            && context.Features.Get<Microsoft.AspNetCore.Http.Timeouts.IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true)
+        {
+            context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
+        }
+    }
+
     private static bool NothingWasSent(HttpContext context) => !context.Response.HasStarted
         && context.GetForwarderErrorFeature() is { } error
         && (error.Error == ForwarderError.NoAvailableDestinations
             || (error.Error == ForwarderError.Request && error.Exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }));
 
+    /// <summary>
+    /// A refused connection means no backend saw the request, so sending it again is safe when the method is idempotent
+    /// and has no body, or when the client says it may be repeated (an <c>Idempotency-Key</c>: its body is still
+    /// unread, since the connection never opened).
+    /// </summary>
     private static bool CanRetry(HttpContext context) =>
-        (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsOptions(context.Request.Method)
-            || HttpMethods.IsDelete(context.Request.Method) || HttpMethods.IsTrace(context.Request.Method) || HttpMethods.IsPut(context.Request.Method))
-        && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != true;
+        ((HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsOptions(context.Request.Method)
+            || HttpMethods.IsDelete(context.Request.Method) || HttpMethods.IsPut(context.Request.Method))
+            && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != true)
+        || !StringValues.IsNullOrEmpty(context.Request.Headers[IdempotencyKey]);
 
     /// <summary>
     /// Tags the request's spans with the decision: YARP's forwarder span (the current one) and the server span above

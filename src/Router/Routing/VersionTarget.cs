@@ -12,6 +12,7 @@ namespace Canary.Router.Routing;
 internal sealed class VersionTarget(string version, string clusterId, VersionMeters meters)
 {
     private Assignment? _assignment;
+    private DrainFilter? _drainFilter;
 
     public string Version { get; } = version;
 
@@ -44,6 +45,33 @@ internal sealed class VersionTarget(string version, string clusterId, VersionMet
         context.ReassignProxyRequest(assignment.Route, assignment.Cluster);
         return true;
     }
+
+    /// <summary>
+    /// <paramref name="available"/> without the destinations <paramref name="state"/> drains. Cached for the last
+    /// (destinations, drain list) pair, both immutable, so a rolling update allocates nothing per request.
+    /// </summary>
+    public IReadOnlyList<DestinationState> WithoutDraining(IReadOnlyList<DestinationState> available, State.ReleaseState state, string route)
+    {
+        var filter = Volatile.Read(ref _drainFilter);
+        if (filter is null || !ReferenceEquals(filter.Available, available) || !ReferenceEquals(filter.Draining, state.Draining))
+        {
+            var kept = new List<DestinationState>(available.Count);
+            foreach (var destination in available)
+            {
+                if (!DrainAddresses.IsDraining(state, route, destination.Model.Config.Address))
+                {
+                    kept.Add(destination);
+                }
+            }
+
+            filter = new DrainFilter(available, state.Draining, kept.Count == available.Count ? available : kept);
+            Volatile.Write(ref _drainFilter, filter);
+        }
+
+        return filter.Kept;
+    }
+
+    private sealed record DrainFilter(IReadOnlyList<DestinationState> Available, IReadOnlyList<State.DrainedDestination> Draining, IReadOnlyList<DestinationState> Kept);
 
     private sealed record Assignment(RouteModel Source, ClusterState Cluster, RouteModel Route);
 }

@@ -44,7 +44,8 @@ internal sealed class LiveRouter : IAsyncDisposable
     public HttpClient Admin { get; }
 
     /// <param name="release">The release "shop" as router.json has it (Stable, Canary, Weight, Guard, Routes, ...).</param>
-    public static async Task<LiveRouter> StartAsync(JsonObject release)
+    /// <param name="router">Changes to the Router object besides the release (listeners, TLS, ...).</param>
+    public static async Task<LiveRouter> StartAsync(JsonObject release, Action<JsonObject, string>? router = null)
     {
         var config = new JsonObject
         {
@@ -56,8 +57,11 @@ internal sealed class LiveRouter : IAsyncDisposable
                 ["Releases"] = new JsonObject { [Release] = release },
             },
         };
-        return new LiveRouter(await InProcessRouter.StartAsync("guard-router", config.ToJsonString(),
-            new RouterHostOptions { AdminKey = new AdminKey(AdminKeyValue) }));
+        return new LiveRouter(await InProcessRouter.StartAsync("guard-router", folder =>
+        {
+            router?.Invoke(config["Router"]!.AsObject(), folder);
+            return config.ToJsonString();
+        }, new RouterHostOptions { AdminKey = new AdminKey(AdminKeyValue) }));
     }
 
     /// <summary>A route of the release: <c>{"Path": ..., "Versions": {version: [addresses]}}</c>.</summary>

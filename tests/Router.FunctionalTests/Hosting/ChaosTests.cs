@@ -197,6 +197,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
                         ["Canary"] = canary,
                         ["Weight"] = weight,
                         ["UserKey"] = new JsonArray("header:X-User-Id"),
+                        // The stable backend is restarted in place (op 35): its users' GETs wait for it, since a
+                        // refused stable is never retried on the canary.
+                        ["Outage"] = new JsonObject { ["HoldSeconds"] = 10 },
                         ["Routes"] = new JsonObject
                         {
                             ["api"] = new JsonObject

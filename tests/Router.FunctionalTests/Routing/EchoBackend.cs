@@ -10,7 +10,7 @@ namespace Canary.Router.FunctionalTests.Routing;
 /// A real Kestrel backend that answers with the request's headers as JSON (<c>{"version": ..., "headers": {...}}</c>),
 /// reads a request body to its end before answering (as an upload endpoint does), and sends
 /// <see cref="NonAsciiHeader"/> with raw UTF-8 bytes, plus <c>Connection: X-Hop</c> and an <c>X-Hop</c> header that a
-/// proxy must not pass on.
+/// proxy must not pass on. <c>?delay-ms=N</c> makes it wait that long before answering.
 /// </summary>
 internal sealed class EchoBackend : IAsyncDisposable
 {
@@ -33,8 +33,11 @@ internal sealed class EchoBackend : IAsyncDisposable
         var backend = new EchoBackend(version);
 
         // Lets the backend write the bytes of a UTF-8 header value, as many real backends do.
-        backend._app = await KestrelApp.StartAsync(app => app.Run(backend.HandleAsync),
-            builder => builder.WebHost.ConfigureKestrel(kestrel => kestrel.ResponseHeaderEncodingSelector = _ => Encoding.UTF8));
+        backend._app = await KestrelApp.StartAsync(app => app.Run(backend.HandleAsync), builder => builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ResponseHeaderEncodingSelector = _ => Encoding.UTF8;
+            kestrel.Limits.MaxRequestBodySize = null; // Uploads of any size: limits are the router's to enforce.
+        }));
         return backend;
     }
 
@@ -43,6 +46,11 @@ internal sealed class EchoBackend : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref _requests);
+        if (int.TryParse(context.Request.Query["delay-ms"], out var delay))
+        {
+            await Task.Delay(delay, context.RequestAborted);
+        }
+
         long bodyBytes = 0;
         var buffer = new byte[8192];
         int read;
@@ -55,11 +63,11 @@ internal sealed class EchoBackend : IAsyncDisposable
         context.Response.Headers.Connection = "X-Hop";
         context.Response.Headers["X-Hop"] = "backend";
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        await context.Response.WriteAsJsonAsync(new EchoReply(Version, headers, bodyBytes));
+        await context.Response.WriteAsJsonAsync(new EchoReply(Version, headers, bodyBytes, context.Request.Path.Value ?? ""));
     }
 }
 
-internal sealed record EchoReply(string Version, Dictionary<string, string> Headers, long BodyBytes)
+internal sealed record EchoReply(string Version, Dictionary<string, string> Headers, long BodyBytes, string Path)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
