@@ -16,7 +16,8 @@ namespace Canary.Router.FunctionalTests.Routing;
 public sealed class HttpShapesTests : IAsyncLifetime
 {
     private const long Gigabyte = 1L << 30;
-    private static readonly CancellationToken Patience = new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token;
+    // Each test's own budget (xunit makes an instance per test); a gigabyte through a loaded 2-core machine takes its time.
+    private readonly CancellationToken _patience = new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token;
 
     private ShapesBackend _v1 = null!;
     private ShapesBackend _v2 = null!;
@@ -62,16 +63,16 @@ public sealed class HttpShapesTests : IAsyncLifetime
             socket.Options.SetRequestHeader("X-Pick", "v2");
         }
 
-        await socket.ConnectAsync(new Uri($"ws://{_router.Host.PublicAddress.Authority}/app/ws"), Patience);
+        await socket.ConnectAsync(new Uri($"ws://{_router.Host.PublicAddress.Authority}/app/ws"), _patience);
         foreach (var message in new[] { "one", "two" })
         {
-            await socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, Patience);
+            await socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, _patience);
             var buffer = new byte[256];
-            var received = await socket.ReceiveAsync(buffer, Patience);
+            var received = await socket.ReceiveAsync(buffer, _patience);
             Assert.Equal($"{version}:{message}", Encoding.UTF8.GetString(buffer, 0, received.Count));
         }
 
-        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, Patience);
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, _patience);
         var counted = await CountedAsync(version, 1);
         Assert.Equal(1, counted);
     }
@@ -84,8 +85,8 @@ public sealed class HttpShapesTests : IAsyncLifetime
 
         // YARP sends the response headers with the first body bytes, so the first event is let go before the request.
         _v2.ReleaseEvent();
-        using var response = await _router.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Patience);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Patience));
+        using var response = await _router.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, _patience);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(_patience));
 
         for (var i = 0; i < 3; i++)
         {
@@ -95,27 +96,28 @@ public sealed class HttpShapesTests : IAsyncLifetime
                 _v2.ReleaseEvent();
             }
 
-            Assert.Equal($"id: {i}", await reader.ReadLineAsync(Patience));
-            Assert.Equal($"data: v2 event {i}", await reader.ReadLineAsync(Patience));
-            Assert.Equal("", await reader.ReadLineAsync(Patience));
+            Assert.Equal($"id: {i}", await reader.ReadLineAsync(_patience));
+            Assert.Equal($"data: v2 event {i}", await reader.ReadLineAsync(_patience));
+            Assert.Equal("", await reader.ReadLineAsync(_patience));
         }
 
-        Assert.Null(await reader.ReadLineAsync(Patience));
+        Assert.Null(await reader.ReadLineAsync(_patience));
     }
 
     [Fact]
     public async Task Download_OneGigabyteChunked_EveryByteWithMemoryFlat()
     {
         using var memory = MemoryWatch.Start();
-        using var response = await _router.Client.GetAsync(new Uri(_router.Host.PublicAddress, $"/app/download?bytes={Gigabyte}"), HttpCompletionOption.ResponseHeadersRead, Patience);
+        using var client = new HttpClient { Timeout = Timeout.InfiniteTimeSpan }; // the budget is _patience, not HttpClient's 30 s
+        using var response = await client.GetAsync(new Uri(_router.Host.PublicAddress, $"/app/download?bytes={Gigabyte}"), HttpCompletionOption.ResponseHeadersRead, _patience);
         Assert.True(response.Headers.TransferEncodingChunked);
         Assert.Null(response.Content.Headers.ContentLength);
 
-        await using var body = await response.Content.ReadAsStreamAsync(Patience);
+        await using var body = await response.Content.ReadAsStreamAsync(_patience);
         var buffer = new byte[64 * 1024];
         long offset = 0;
         int read;
-        while ((read = await body.ReadAsync(buffer, Patience)) > 0)
+        while ((read = await body.ReadAsync(buffer, _patience)) > 0)
         {
             for (var i = 0; i < read; i++)
             {
@@ -139,10 +141,11 @@ public sealed class HttpShapesTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_router.Host.PublicAddress, "/app/upload")) { Content = new GeneratedContent(Gigabyte) };
         request.Headers.ExpectContinue = true;
 
-        using var response = await _router.Client.SendAsync(request, Patience);
+        using var client = new HttpClient { Timeout = Timeout.InfiniteTimeSpan }; // the budget is _patience, not HttpClient's 30 s
+        using var response = await client.SendAsync(request, _patience);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal($"{Gigabyte} {GeneratedContent.Sha256(Gigabyte)}", await response.Content.ReadAsStringAsync(Patience));
+        Assert.Equal($"{Gigabyte} {GeneratedContent.Sha256(Gigabyte)}", await response.Content.ReadAsStringAsync(_patience));
         memory.AssertGrewLessThan(50 << 20);
     }
 
@@ -150,16 +153,16 @@ public sealed class HttpShapesTests : IAsyncLifetime
     public async Task SlowReader_SmallReadsWithPauses_EveryByteArrives()
     {
         const int size = 4 << 20;
-        using var response = await _router.Client.GetAsync(new Uri(_router.Host.PublicAddress, $"/app/download?bytes={size}"), HttpCompletionOption.ResponseHeadersRead, Patience);
-        await using var body = await response.Content.ReadAsStreamAsync(Patience);
+        using var response = await _router.Client.GetAsync(new Uri(_router.Host.PublicAddress, $"/app/download?bytes={size}"), HttpCompletionOption.ResponseHeadersRead, _patience);
+        await using var body = await response.Content.ReadAsStreamAsync(_patience);
         var buffer = new byte[16 * 1024];
         long offset = 0;
         int read;
-        while ((read = await body.ReadAsync(buffer, Patience)) > 0)
+        while ((read = await body.ReadAsync(buffer, _patience)) > 0)
         {
             Assert.Equal(ShapesBackend.ByteAt(offset + read - 1), buffer[read - 1]);
             offset += read;
-            await Task.Delay(2, Patience);
+            await Task.Delay(2, _patience);
         }
 
         Assert.Equal(size, offset);
@@ -168,32 +171,32 @@ public sealed class HttpShapesTests : IAsyncLifetime
     [Fact]
     public async Task HeadAndConditionalGet_HeadersKeptAnd304Passed()
     {
-        using var head = await _router.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(_router.Host.PublicAddress, "/app/etag")), Patience);
+        using var head = await _router.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri(_router.Host.PublicAddress, "/app/etag")), _patience);
         using var conditional = new HttpRequestMessage(HttpMethod.Get, new Uri(_router.Host.PublicAddress, "/app/etag"));
         conditional.Headers.TryAddWithoutValidation("If-None-Match", ShapesBackend.ETag);
-        using var notModified = await _router.Client.SendAsync(conditional, Patience);
+        using var notModified = await _router.Client.SendAsync(conditional, _patience);
 
         Assert.Equal(HttpStatusCode.OK, head.StatusCode);
         Assert.Equal(11, head.Content.Headers.ContentLength);
-        Assert.Empty(await head.Content.ReadAsByteArrayAsync(Patience));
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync(_patience));
         Assert.Equal(ShapesBackend.ETag, head.Headers.ETag!.ToString());
         Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
         Assert.Equal(ShapesBackend.ETag, notModified.Headers.ETag!.ToString());
-        Assert.Empty(await notModified.Content.ReadAsByteArrayAsync(Patience));
+        Assert.Empty(await notModified.Content.ReadAsByteArrayAsync(_patience));
     }
 
     [Fact]
     public async Task ClientGoneMidResponse_BackendSeesTheAbortAndRouterServesOn()
     {
-        using (var response = await _router.Client.GetAsync(new Uri(_router.Host.PublicAddress, "/app/endless"), HttpCompletionOption.ResponseHeadersRead, Patience))
+        using (var response = await _router.Client.GetAsync(new Uri(_router.Host.PublicAddress, "/app/endless"), HttpCompletionOption.ResponseHeadersRead, _patience))
         {
-            await using var body = await response.Content.ReadAsStreamAsync(Patience);
-            await body.ReadExactlyAsync(new byte[100_000], Patience);
+            await using var body = await response.Content.ReadAsStreamAsync(_patience);
+            await body.ReadExactlyAsync(new byte[100_000], _patience);
         }
 
         while (_v1.Aborted == 0)
         {
-            await Task.Delay(20, Patience);
+            await Task.Delay(20, _patience);
         }
 
         var next = await _router.GetAsync("/app/etag");
@@ -217,11 +220,11 @@ public sealed class HttpShapesTests : IAsyncLifetime
                     request.Headers.TryAddWithoutValidation(header, text);
                 }
 
-                using var response = _router.Client.Send(request, Patience);
-                var echo = EchoReply.Parse(response.Content.ReadAsStringAsync(Patience).GetAwaiter().GetResult());
+                using var response = _router.Client.Send(request, _patience);
+                var echo = EchoReply.Parse(response.Content.ReadAsStringAsync(_patience).GetAwaiter().GetResult());
                 using var upload = new HttpRequestMessage(HttpMethod.Post, new Uri(_router.Host.PublicAddress, "/app/upload")) { Content = new ByteArrayContent(body) };
-                using var uploaded = _router.Client.Send(upload, Patience);
-                var answer = uploaded.Content.ReadAsStringAsync(Patience).GetAwaiter().GetResult();
+                using var uploaded = _router.Client.Send(upload, _patience);
+                var answer = uploaded.Content.ReadAsStringAsync(_patience).GetAwaiter().GetResult();
                 return sent.All(h => echo.Header(h.Item1) == h.Item2)
                     && echo.BodyBytes == body.Length
                     && answer == $"{body.Length} {Convert.ToHexString(SHA256.HashData(body))}";
@@ -242,12 +245,12 @@ public sealed class HttpShapesTests : IAsyncLifetime
         while (true)
         {
             var counted = (await _router.MetricsAsync()).Sum("canary_requests_total", ("version", version), ("route", "app"));
-            if (counted >= atLeast || Patience.IsCancellationRequested)
+            if (counted >= atLeast || _patience.IsCancellationRequested)
             {
                 return counted;
             }
 
-            await Task.Delay(20, Patience);
+            await Task.Delay(20, _patience);
         }
     }
 
