@@ -22,34 +22,9 @@ BACKEND_PORT=5121
 declare -A PORT=([yarp]=8290 [router-off]=8291 [router-on]=8292)
 declare -A ADMIN=([router-off]=8391 [router-on]=8392)
 WORK=$(mktemp -d /tmp/canary-profile.XXXXXX)
-declare -A PID=()
-log() { printf '[profile %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-
-stop() {
-  local pid=${PID[$1]:-}
-  [[ -n $pid ]] || return 0
-  unset "PID[$1]"
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-  local code=$? name
-  for name in "${!PID[@]}"; do stop "$name"; done
-  if [[ $code -ne 0 || ${KEEP_WORK:-0} == 1 ]]; then log "logs and traces kept in $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-start() { local name=$1; shift; "$@" >"$WORK/$name.log" 2>&1 & PID[$name]=$!; }
-wait_http() {
-  for _ in $(seq 300); do
-    curl -sf -o /dev/null "$2" && return 0
-    kill -0 "${PID[$1]}" 2>/dev/null || { cat "$WORK/$1.log" >&2; return 1; }
-    sleep 0.1
-  done
-  cat "$WORK/$1.log" >&2; return 1
-}
+BENCH_NAME=profile
+# shellcheck source=bench/lib.sh
+source "$BENCH/lib.sh"
 
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)

@@ -13,19 +13,10 @@ RESULTS=${RESULTS:-$BENCH/results/releases-$(date +%F).md}
 PUBLISH=$BENCH/artifacts/publish
 BACKEND_PORT=5141 ONE_PORT=8141 ONE_ADMIN=8241 MANY_PORT=8142 MANY_ADMIN=8242
 WORK=$(mktemp -d /tmp/canary-releases.XXXXXX)
-declare -A PID=() PORT=([one]=$ONE_PORT [many]=$MANY_PORT)
-CLK_TCK=$(getconf CLK_TCK)
-log() { printf '[releases %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-start() { local name=$1; shift; "$@" >"$WORK/$name.log" 2>&1 & PID[$name]=$!; }
-cleanup() { for p in "${PID[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-wait_http() {
-  for _ in $(seq 600); do curl -sf -o /dev/null "$2" && return 0; kill -0 "${PID[$1]}" 2>/dev/null || { cat "$WORK/$1.log" >&2; return 1; }; sleep 0.1; done
-  log "$1 did not answer $2"; return 1
-}
-stat_of() { awk -v f="$2" '{ sub(/^.*\) /, ""); print $f }' "/proc/$1/stat"; }
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+declare -A PORT=([one]=$ONE_PORT [many]=$MANY_PORT)
+BENCH_NAME=releases
+# shellcheck source=bench/lib.sh
+source "$BENCH/lib.sh"
 
 command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; }
 log "publishing the router and the backend (Release)"

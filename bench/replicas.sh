@@ -19,30 +19,9 @@ REPLICAS=${REPLICAS:-3} WRITES=${WRITES:-50} GUARD_RATE=${GUARD_RATE:-2}
 REDIS_PORT=6391 STABLE_PORT=5131 CANARY_PORT=5132 PUBLIC_BASE=8690 ADMIN_BASE=8790
 KEY=bench-replicas-key
 WORK=$(mktemp -d /tmp/canary-replicas.XXXXXX)
-declare -A PID=()
-log() { printf '[replicas %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-
-stop() {
-  local pid=${PID[$1]:-}
-  [[ -n $pid ]] || return 0
-  unset "PID[$1]"
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-  local code=$?
-  for name in "${!PID[@]}"; do stop "$name"; done
-  if [[ $code -ne 0 || ${KEEP_WORK:-0} == 1 ]]; then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-start() { local name=$1; shift; "$@" >"$WORK/$name.log" 2>&1 & PID[$name]=$!; }
-wait_http() {
-  for _ in $(seq 300); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done
-  log "$1 did not answer within 30 s"; return 1
-}
+BENCH_NAME=replicas
+# shellcheck source=bench/lib.sh
+source "$BENCH/lib.sh"
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # event_ms FILE FILTER...: the time (ms since the epoch) of the first decision-log line in FILE matching every FILTER
 # (a grep -F string), read from the router's own log: when that router applied it, free of the probes' overhead.
@@ -54,7 +33,6 @@ event_ms() {
   [[ -n $line ]] || { echo 0; return; }
   date -d "$(sed 's/.*"time":"\([^"]*\)".*/\1/' <<<"$line")" +%s%3N
 }
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 for tool in redis-server wrk curl; do command -v $tool >/dev/null || { echo "replicas.sh needs $tool (apt-get install ${tool/wrk/wrk})" >&2; exit 1; }; done
 
 log "building the router and the bench backend (Release)"
@@ -67,7 +45,7 @@ export ASPNETCORE_ENVIRONMENT=Production CANARY_ADMIN_KEY=$KEY
 start stable dotnet "$BACKEND" --urls "http://127.0.0.1:$STABLE_PORT" --name stable
 start canary dotnet "$BACKEND" --urls "http://127.0.0.1:$CANARY_PORT" --name canary
 start redis redis-server --port $REDIS_PORT --bind 127.0.0.1 --dir "$WORK" --save ""
-wait_http "http://127.0.0.1:$STABLE_PORT/api/ready"; wait_http "http://127.0.0.1:$CANARY_PORT/api/ready"
+wait_http stable "http://127.0.0.1:$STABLE_PORT/api/ready"; wait_http canary "http://127.0.0.1:$CANARY_PORT/api/ready"
 
 router() { # router I REDIS(0|1) WEIGHT: starts replica I (public $PUBLIC_BASE+I, admin $ADMIN_BASE+I)
   local i=$1 redis=$2 weight=$3 dir="$WORK/router-$1"
@@ -83,7 +61,7 @@ JSON
   else
     start "router-$i" dotnet "$ROUTER" --config "$dir/router.json"
   fi
-  wait_http "http://127.0.0.1:$((ADMIN_BASE + i))/healthz"
+  wait_http "router-$i" "http://127.0.0.1:$((ADMIN_BASE + i))/healthz"
 }
 admin() { curl -sf -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' "$@"; }
 fresh_redis() { redis-cli -p $REDIS_PORT flushall >/dev/null; rm -rf "$WORK"/router-*; }
@@ -104,12 +82,12 @@ for round in $(seq "$ROUNDS"); do
     requests=$(sed 's/.*requests=\([0-9]*\).*/\1/' <<<"$result")
     rps=$(sed 's/.* rps=\([0-9.]*\).*/\1/' <<<"$result")
     RPS[$mode]="${RPS[$mode]:-} $rps"
-    CPU[$mode]="${CPU[$mode]:-} $(awk -v t=$((after - before)) -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
+    CPU[$mode]="${CPU[$mode]:-} $(awk -v t=$((after - before)) -v n="$requests" -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
     log "   round $round $mode: $rps req/s, CPU/request ${CPU[$mode]##* } us"
     stop router-0
   done
 done
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+median_of() { tr ' ' '\n' <<<"$1" | grep . | median; } # median_of "A B C"
 
 # --- 2. admin write to the last replica serving it -------------------------------------------------------------------
 log "2. propagation: $WRITES weight writes on replica 1 of $REPLICAS, until every other replica serves them"
@@ -169,8 +147,8 @@ log "3. guard: canary fails under load on 1 router, then on $REPLICAS replicas (
 GUARD_SINGLE=$(guard_run single 1); log "   single: $GUARD_SINGLE"
 GUARD_REPLICAS=$(guard_run replica "$REPLICAS"); log "   $REPLICAS replicas: $GUARD_REPLICAS"
 
-single_rps=$(median "${RPS[single]}") replica_rps=$(median "${RPS[replica]}")
-single_cpu=$(median "${CPU[single]}") replica_cpu=$(median "${CPU[replica]}")
+single_rps=$(median_of "${RPS[single]}") replica_rps=$(median_of "${RPS[replica]}")
+single_cpu=$(median_of "${CPU[single]}") replica_cpu=$(median_of "${CPU[replica]}")
 cat <<REPORT
 
 ## Replica mode against single-process mode ($(date +%F), load average at the end $(cut -d' ' -f1-3 /proc/loadavg), nproc $(nproc))

@@ -43,50 +43,10 @@ declare -A LABEL=([yarp]="plain YARP" [router-on]="Canary, recording on" [router
 declare -A PORT=([yarp]=$YARP_PORT [router-on]=$ON_PORT [router-off]=$OFF_PORT [nginx]=$NGINX_PORT [haproxy]=$HAPROXY_PORT)
 
 WORK=$(mktemp -d /tmp/canary-bench.XXXXXX)
-declare -A PID=()
-log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+BENCH_NAME=bench
+# shellcheck source=bench/lib.sh
+source "$BENCH/lib.sh"
 
-stop() { # stop NAME: TERM, then KILL after 10 s
-  local name=$1 pid=${PID[$1]:-}
-  [[ -n $pid ]] || return 0
-  unset "PID[$name]"
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-  local code=$?
-  for name in "${!PID[@]}"; do stop "$name"; done
-  if [[ $code -ne 0 || ${KEEP_WORK:-0} == 1 ]]; then
-    log "logs and configs kept in $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-start() { # start NAME COMMAND...: in the background, output to $WORK/NAME.log
-  local name=$1; shift
-  "$@" >"$WORK/$name.log" 2>&1 &
-  PID[$name]=$!
-}
-
-wait_http() { # wait_http NAME URL: until URL answers 2xx, or fail after 30 s
-  local name=$1 url=$2
-  for _ in $(seq 300); do
-    if curl -sf -o /dev/null "$url"; then return 0; fi
-    if ! kill -0 "${PID[$name]}" 2>/dev/null; then
-      log "$name exited; its log:"; cat "$WORK/$name.log" >&2; return 1
-    fi
-    sleep 0.1
-  done
-  log "$name did not answer $url in 30 s; its log:"; cat "$WORK/$name.log" >&2; return 1
-}
-
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # --- tools ---------------------------------------------------------------------------------------------------------
 install_tools() {
@@ -105,7 +65,6 @@ install_tools() {
 }
 
 # --- /proc figures -------------------------------------------------------------------------------------------------
-CLK_TCK=$(getconf CLK_TCK)
 tree() { # tree PID: the PID and its children (nginx's workers)
   local root=$1 f
   echo "$root"
@@ -115,24 +74,6 @@ tree() { # tree PID: the PID and its children (nginx's workers)
     awk -v root="$root" -v f="$f" '{ sub(/^.*\) /, ""); if ($2 == root) { split(f, p, "/"); print p[3] } }' "$f" 2>/dev/null || true
   done
 }
-cpu_ticks() { # cpu_ticks PID...: utime + stime, summed
-  local total=0 p t
-  for p in "$@"; do
-    t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null || echo 0)
-    total=$((total + t))
-  done
-  echo "$total"
-}
-hwm_kb() { # hwm_kb PID...: peak resident set (VmHWM), summed
-  local total=0 p v
-  for p in "$@"; do
-    v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)
-    total=$((total + ${v:-0}))
-  done
-  echo "$total"
-}
-
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # --- build ---------------------------------------------------------------------------------------------------------
 build() {

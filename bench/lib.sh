@@ -1,0 +1,63 @@
+# Shared by the bench scripts (source it after setting BENCH_NAME and WORK): the processes a script starts, stopped
+# when it exits (logs kept in WORK on failure or with KEEP_WORK=1), and the /proc figures they are measured by.
+# shellcheck shell=bash
+declare -A PID=()
+log() { printf '[%s %(%H:%M:%S)T] %s\n' "$BENCH_NAME" -1 "$*" >&2; }
+
+start() { # start NAME COMMAND...: in the background, output to $WORK/NAME.log
+  local name=$1; shift
+  "$@" >"$WORK/$name.log" 2>&1 &
+  PID[$name]=$!
+}
+
+stop() { # stop NAME: TERM, then KILL after 10 s
+  local name=$1 pid=${PID[$1]:-}
+  [[ -n $pid ]] || return 0
+  unset "PID[$name]"
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local code=$? name
+  for name in "${!PID[@]}"; do stop "$name"; done
+  if [[ $code -ne 0 || ${KEEP_WORK:-0} == 1 ]]; then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_http() { # wait_http NAME URL: until URL answers 2xx, or fail after 30 s (at once if NAME's process exited)
+  local name=$1 url=$2
+  for _ in $(seq 300); do
+    if curl -sf -o /dev/null "$url"; then return 0; fi
+    if ! kill -0 "${PID[$name]}" 2>/dev/null; then
+      log "$name exited; its log:"; cat "$WORK/$name.log" >&2; return 1
+    fi
+    sleep 0.1
+  done
+  log "$name did not answer $url in 30 s; its log:"; cat "$WORK/$name.log" >&2; return 1
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { # cpu_ticks PID...: utime + stime, summed
+  local total=0 p t
+  for p in "$@"; do
+    t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null || echo 0)
+    total=$((total + t))
+  done
+  echo "$total"
+}
+hwm_kb() { # hwm_kb PID...: peak resident set (VmHWM), summed
+  local total=0 p v
+  for p in "$@"; do
+    v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
+
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
