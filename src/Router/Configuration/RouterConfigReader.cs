@@ -23,7 +23,7 @@ internal static class RouterConfigReader
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new JsonStringEnumConverter() },
+        Converters = { new JsonStringEnumConverter(), new HttpVersionJson() },
     };
 
     public static RouterOptions? Read(string json, List<ConfigProblem> problems)

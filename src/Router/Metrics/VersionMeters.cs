@@ -32,18 +32,21 @@ internal sealed class VersionMeters
     /// <summary>The guard's totals for the release and version (shared by every route of the release).</summary>
     public VersionCounts Counts { get; }
 
-    /// <param name="status">The status class (the <c>code</c> label).</param>
+    /// <param name="status">The status class (the <c>code</c> label, 5xx when <paramref name="grpcFailed"/>).</param>
     /// <param name="elapsed">The whole request, to the end of the body: the duration histogram.</param>
-    /// <param name="grpcFailed">A gRPC server failure behind an HTTP 200: the guard counts it as a failure.</param>
+    /// <param name="grpcFailed">A gRPC server failure behind an HTTP 200: a failure for the guard, and 5xx in the metrics.</param>
     /// <param name="latency">The guard's latency sample: time to the response headers.</param>
     public void Record(StatusClass status, TimeSpan elapsed, bool grpcFailed, LatencySample latency)
     {
-        _requests[(int)status].Inc();
+        // A gRPC server failure behind an HTTP 200 is labelled 5xx, the class gRPC's HTTP mapping gives its code, so
+        // dashboards and alerts on code=~"5xx|error" see it; the guard's totals keep it apart (GrpcErrors).
+        var code = grpcFailed ? StatusClass.ServerError5xx : status;
+        _requests[(int)code].Inc();
         _duration.Observe(elapsed.TotalSeconds);
         Counts.Record(status, grpcFailed, latency);
         if (_metrics.OtelRequests.Enabled)
         {
-            var tags = new TagList(_tags) { { "code", status.Label() } };
+            var tags = new TagList(_tags) { { "code", code.Label() } };
             _metrics.OtelRequests.Add(1, tags);
         }
 

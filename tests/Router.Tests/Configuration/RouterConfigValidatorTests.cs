@@ -655,6 +655,33 @@ public sealed class RouterConfigValidatorTests
         Assert.Equal(TimeSpan.FromSeconds(30), cluster.HttpRequest!.ActivityTimeout);
     }
 
+    [Theory]
+    [InlineData("\"2\"", 2, 0)]
+    [InlineData("\"2.0\"", 2, 0)]
+    [InlineData("\"1.1\"", 1, 1)]
+    [InlineData("2", 2, 0)]
+    public void Parse_ClusterHttpRequestVersionInYarpsForms_Read(string written, int major, int minor)
+    {
+        var options = RouterConfigLoader.Parse(Edit(r => r["Releases"]!["shop"]!["Routes"]!["api"]!["Versions"]!["v1"] = JsonNode.Parse(
+            $$"""{ "Destinations": { "a": { "Address": "http://127.0.0.1:5001" } }, "HttpRequest": { "Version": {{written}}, "VersionPolicy": "RequestVersionExact" } }""")), "test");
+
+        var request = options.Releases[0].Routes.Single(r => r.Name == "api").Versions["v1"].HttpRequest!;
+        Assert.Equal(new Version(major, minor), request.Version);
+        Assert.Equal(System.Net.Http.HttpVersionPolicy.RequestVersionExact, request.VersionPolicy);
+    }
+
+    [Theory]
+    [InlineData("\"2.5\"")]
+    [InlineData("\"h2\"")]
+    [InlineData("true")]
+    public void Parse_ClusterHttpRequestVersionNotAnHttpVersion_RefusedWithTheValue(string written)
+    {
+        var problems = Problems(Edit(r => r["Releases"]!["shop"]!["Routes"]!["api"]!["Versions"]!["v1"] = JsonNode.Parse(
+            $$"""{ "Destinations": { "a": { "Address": "http://127.0.0.1:5001" } }, "HttpRequest": { "Version": {{written}} } }""")));
+
+        AssertProblem(problems, $"{Shop}.Routes.api.Versions.v1", "is not an HTTP version");
+    }
+
     [Fact]
     public void Parse_YarpClusterObjectWithUnknownMember_Refused()
     {
