@@ -10,6 +10,7 @@ internal static class RouterCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        RuntimeDefaults.Apply(Environment.GetEnvironmentVariable, Environment.SetEnvironmentVariable);
         var configPath = OptionLimits.DefaultConfigPath;
         for (var i = 0; i < args.Length; i++)
         {

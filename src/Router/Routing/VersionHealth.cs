@@ -58,7 +58,8 @@ internal sealed class VersionHealth(IProxyStateLookup lookup) : IDisposable
     {
         try
         {
-            using var response = await _probe.GetAsync(new Uri(new Uri(address), path), cancellationToken);
+            // Off the socket's thread (inline completions, RuntimeDefaults): the switch that follows writes the state.
+            using var response = await _probe.GetAsync(new Uri(new Uri(address), path), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
             return response.IsSuccessStatusCode ? null : $"GET {path} answered {(int)response.StatusCode}";
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)

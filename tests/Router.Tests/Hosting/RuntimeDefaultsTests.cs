@@ -1,0 +1,28 @@
+using Canary.Router.Hosting;
+
+namespace Canary.Router.Tests.Hosting;
+
+public sealed class RuntimeDefaultsTests
+{
+    [Fact]
+    public void Apply_InlineCompletionsUnset_TurnsThemOn()
+    {
+        var environment = new Dictionary<string, string>();
+
+        RuntimeDefaults.Apply(name => environment.GetValueOrDefault(name), (name, value) => environment[name] = value);
+
+        Assert.Equal("1", environment[RuntimeDefaults.InlineSocketCompletions]);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1")]
+    public void Apply_OperatorChoseInlineCompletions_KeepsTheirValue(string chosen)
+    {
+        var environment = new Dictionary<string, string> { [RuntimeDefaults.InlineSocketCompletions] = chosen };
+
+        RuntimeDefaults.Apply(name => environment.GetValueOrDefault(name), (name, value) => environment[name] = value);
+
+        Assert.Equal(chosen, environment[RuntimeDefaults.InlineSocketCompletions]);
+    }
+}
