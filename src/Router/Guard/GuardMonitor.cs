@@ -19,7 +19,7 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
     /// <summary>Seconds of history kept per version beyond a release's window, for the dashboard's figures.</summary>
     public const int FiguresSeconds = 60;
 
-    private readonly ConcurrentDictionary<string, GuardVerdict> _last = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Judgement> _last = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Release, string Version), CountHistory> _history = new();
     private readonly Dictionary<string, Life> _lives = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StepProgress> _steps = new(StringComparer.Ordinal);
@@ -27,7 +27,7 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
     private readonly Lock _judging = new();
 
     /// <summary>The latest verdict of a release, for the admin API and the dashboard.</summary>
-    public GuardVerdict? Last(string release) => _last.GetValueOrDefault(release);
+    public GuardVerdict? Last(string release) => _last.GetValueOrDefault(release)?.Verdict;
 
     /// <summary>How far the current step has got, for the admin API.</summary>
     public StepProgress? Step(string release)
@@ -92,33 +92,39 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         var canaryWindow = History(release, canary, options).Window(second, options.WindowSeconds, canaryTotals);
         var stableWindow = History(release, state.Stable, options).Window(second, options.WindowSeconds, stable);
         var ended = state.Phase is ReleasePhase.RolledBack or ReleasePhase.Promoted;
+        var now = core.Time.GetTimestamp();
         if (!_lives.TryGetValue(release, out var life))
         {
             // First sight since the router started: everything it has counted so far belongs to this life.
-            life = new Life(canary, state.Stable, core.Time.GetTimestamp(), default, default, GuardEvidence.None,
+            life = new Life(canary, state.Stable, now, default, default, GuardEvidence.None,
                 core.Metrics.GuardErrorRate.WithLabels(release, canary), core.Metrics.GuardErrorRate.WithLabels(release, state.Stable));
         }
 
-        if (life.Canary != canary || life.Stable != state.Stable || ended)
+        if (life.Canary != canary || life.Stable != state.Stable)
         {
-            // A new life (another canary, or after a rollback or promotion) starts from what has been counted by now.
-            life = new Life(canary, state.Stable, core.Time.GetTimestamp(), canaryTotals, stable, GuardEvidence.None,
+            // A new life (another canary) starts from what has been counted by now.
+            life = new Life(canary, state.Stable, now, canaryTotals, stable, GuardEvidence.None,
                 core.Metrics.GuardErrorRate.WithLabels(release, canary), core.Metrics.GuardErrorRate.WithLabels(release, state.Stable));
         }
-        else
+        else if (ended)
         {
+            // The next attempt after a rollback or promotion starts from what has been counted by now.
+            life = life with { Born = now, CanaryTotals = canaryTotals, StableTotals = stable, Evidence = GuardEvidence.None };
+        }
+        else if (canaryTotals != life.CanaryTotals || stable != life.StableTotals)
+        {
+            // Unchanged totals add nothing: the life (and its evidence) stays as it was.
             life = life with
             {
                 CanaryTotals = canaryTotals,
                 StableTotals = stable,
                 Evidence = GuardPolicy.Add(options, life.Evidence, canaryTotals.Minus(life.CanaryTotals), stable.Minus(life.StableTotals),
-                    core.Time.GetElapsedTime(life.Born).TotalSeconds),
+                    core.Time.GetElapsedTime(life.Born, now).TotalSeconds),
             };
         }
 
         _lives[release] = life;
-        var verdict = GuardPolicy.Judge(options, life.Evidence, canaryWindow, stableWindow);
-        _last[release] = verdict;
+        var verdict = Verdict(release, options, life.Evidence, canaryWindow, stableWindow);
         life.CanaryGauge.Set(verdict.Canary.ErrorRate);
         life.StableGauge.Set(verdict.Stable.ErrorRate);
 
@@ -128,13 +134,36 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
             return;
         }
 
+        RollBack(release, options, verdict, life);
+    }
+
+    /// <remarks>Apart from <see cref="Judge"/>: the transition's closure would be allocated on every look otherwise.</remarks>
+    private void RollBack(string release, GuardOptions options, GuardVerdict verdict, Life life)
+    {
         var cause = new ChangeCause(Actor.Guard, "rollback", verdict.Reason!, verdict.Explanation, Figures(options, verdict));
-        if (core.Store.Apply(release, s => ReleaseTransitions.GuardRollback(s, canary), cause) is ({ } change, _))
+        if (core.Store.Apply(release, s => ReleaseTransitions.GuardRollback(s, life.Canary), cause) is ({ } change, _))
         {
             // A new attempt at this canary starts with no evidence, not with the failures that ended this one.
             _lives[release] = life with { Born = core.Time.GetTimestamp(), Evidence = GuardEvidence.None };
-            LogRolledBack(logger, release, canary, change.After.Revision, verdict.Explanation);
+            LogRolledBack(logger, release, life.Canary, change.After.Revision, verdict.Explanation);
         }
+    }
+
+    /// <summary>
+    /// <see cref="GuardPolicy.Judge"/>'s verdict, from the last look when it was given the same: the verdict is a pure
+    /// function of these, so an idle release is judged once and not again every 100 ms (its words cost the most).
+    /// </summary>
+    private GuardVerdict Verdict(string release, GuardOptions options, GuardEvidence evidence, CountSnapshot canaryWindow, CountSnapshot stableWindow)
+    {
+        if (_last.TryGetValue(release, out var last) && last.Options == options && last.Evidence == evidence
+            && last.CanaryWindow == canaryWindow && last.StableWindow == stableWindow)
+        {
+            return last.Verdict;
+        }
+
+        var verdict = GuardPolicy.Judge(options, evidence, canaryWindow, stableWindow);
+        _last[release] = new Judgement(options, evidence, canaryWindow, stableWindow, verdict);
+        return verdict;
     }
 
     private CountSnapshot Totals(string release, string version, GuardOptions options, long second)
@@ -169,11 +198,15 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         }
 
         // Replicas: one of them at a time advances steps (the lease; a write without it is refused in Redis).
-        if (!advance || core.Shared is { HoldsLease: false })
+        if (advance && core.Shared is not { HoldsLease: false })
         {
-            return;
+            Advance(state, verdict, options);
         }
+    }
 
+    /// <remarks>Apart from <see cref="AdvanceSteps"/>: the transition's closure would be allocated on every look otherwise.</remarks>
+    private void Advance(ReleaseState state, GuardVerdict verdict, GuardOptions options)
+    {
         var step = state.Steps[state.Step];
         var last = state.Step == state.Steps.Count - 1;
         var reason = last
@@ -221,7 +254,11 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
     }
 
     /// <summary>One canary's life as the loop follows it: when it began, the totals last seen and the evidence so far.</summary>
-    private sealed record Life(string Canary, string Stable, long Born, CountSnapshot CanaryTotals, CountSnapshot StableTotals, GuardEvidence Evidence, Gauge.Child CanaryGauge, Gauge.Child StableGauge);
+    /// <remarks>A struct: the loop updates it on every look, and a look should not allocate.</remarks>
+    private readonly record struct Life(string Canary, string Stable, long Born, CountSnapshot CanaryTotals, CountSnapshot StableTotals, GuardEvidence Evidence, Gauge.Child CanaryGauge, Gauge.Child StableGauge);
+
+    /// <summary>A verdict and what it was judged on.</summary>
+    private sealed record Judgement(GuardOptions Options, GuardEvidence Evidence, CountSnapshot CanaryWindow, CountSnapshot StableWindow, GuardVerdict Verdict);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Release {Release} advanced to {Weight}% ({Phase})")]
     private static partial void LogAdvanced(ILogger logger, string release, double weight, ReleasePhase phase);

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Canary.Router.Configuration;
 using Canary.Router.Guard;
+using Canary.Router.Metrics;
 using Canary.Router.State;
 
 namespace Canary.Router.Tests.Guard;
@@ -577,4 +579,105 @@ public sealed class GuardMonitorTests
         Assert.Equal(0, rig.State.Step);
         Assert.Equal(10, rig.State.Weight);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void EvaluateAll_RandomCountStreams_SameVerdictsAsJudgingEveryLook(int seed)
+    {
+        // The loop reuses a release's verdict while what it is judged on is unchanged; this is the loop without that,
+        // judged on every look (as it was before), over bursts, failures, slow responses and idle stretches long
+        // enough for the window to empty, through rollbacks and re-armed canaries.
+        using var rig = GuardRig.Start(Guard(windowSeconds: 5, minRequests: 10, maxErrorRate: 0.05));
+        var random = new Random(seed);
+        var options = rig.State.Guard;
+        var canaryCounts = rig.Core.Counters.For(GuardRig.Release, "v2");
+        var stableCounts = rig.Core.Counters.For(GuardRig.Release, "v1");
+        var canaryHistory = new CountHistory(GuardMonitor.FiguresSeconds);
+        var stableHistory = new CountHistory(GuardMonitor.FiguresSeconds);
+        (long Born, CountSnapshot Canary, CountSnapshot Stable, GuardEvidence Evidence)? life = null;
+        var seen = new HashSet<VerdictKind>();
+        var rollbacks = 0;
+        var canaryErrorRate = 0.02;
+        for (var look = 0; look < 4000; look++)
+        {
+            if (random.Next(200) == 0)
+            {
+                canaryErrorRate = random.Next(3) switch { 0 => 0.02, 1 => 0.3, _ => 1 };
+            }
+
+            var idle = look % 600 >= 300 || random.Next(4) == 0;
+            for (var i = idle ? 0 : random.Next(6); i > 0; i--)
+            {
+                Count(stableCounts, random, 0.02);
+                if (random.Next(3) == 0)
+                {
+                    Count(canaryCounts, random, canaryErrorRate);
+                }
+            }
+
+            if (rig.State.Phase == ReleasePhase.RolledBack && random.Next(50) == 0)
+            {
+                rig.Core.Store.Apply(GuardRig.Release, s => ReleaseTransitions.SetWeight(s, 20), new ChangeCause(Actor.Operator, "weight", "operator", "test"));
+            }
+
+            rig.Time.Advance(TimeSpan.FromMilliseconds(random.Next(3) == 0 ? random.Next(1, 1500) : 100));
+            var phase = rig.State.Phase;
+            rig.Monitor.EvaluateAll();
+
+            var now = rig.Time.GetTimestamp();
+            var second = now / rig.Time.TimestampFrequency;
+            var canary = canaryCounts.Fleet();
+            var stable = stableCounts.Fleet();
+            canaryHistory.Keep(second, canary);
+            stableHistory.Keep(second, stable);
+            var ended = phase is ReleasePhase.RolledBack or ReleasePhase.Promoted;
+            var (born, lastCanary, lastStable, evidence) = life ?? (now, default, default, GuardEvidence.None);
+            life = ended
+                ? (now, canary, stable, GuardEvidence.None)
+                : (born, canary, stable, GuardPolicy.Add(options, evidence, canary.Minus(lastCanary), stable.Minus(lastStable), rig.Time.GetElapsedTime(born, now).TotalSeconds));
+            var expected = GuardPolicy.Judge(options, life.Value.Evidence, canaryHistory.Window(second, options.WindowSeconds, canary), stableHistory.Window(second, options.WindowSeconds, stable));
+            if (expected.Kind == VerdictKind.Breach && !ended)
+            {
+                life = life.Value with { Born = now, Evidence = GuardEvidence.None };
+                rollbacks++;
+                Assert.Equal(ReleasePhase.RolledBack, rig.State.Phase);
+            }
+
+            Assert.Equal(expected, rig.Monitor.Last(GuardRig.Release));
+            Assert.Equal(canaryHistory.Complete(second, 10, canary), rig.Monitor.Figures(GuardRig.Release, "v2", 10));
+            seen.Add(expected.Kind);
+        }
+
+        Assert.Equal([VerdictKind.Inconclusive, VerdictKind.Healthy, VerdictKind.Breach], seen.Order());
+        Assert.Equal(rollbacks, rig.Events(Actor.Guard).Count);
+    }
+
+    [Fact]
+    public void EvaluateAll_IdleRelease_VerdictReusedUntilTheWindowMoves()
+    {
+        using var rig = GuardRig.Start(Guard(windowSeconds: 5, minRequests: 10));
+        Round(rig, 200);
+        rig.Tick();
+        var judged = rig.Monitor.Last(GuardRig.Release)!;
+
+        rig.Time.Advance(TimeSpan.FromMilliseconds(100));
+        rig.Tick();
+        Assert.Same(judged, rig.Monitor.Last(GuardRig.Release));
+
+        // Once the round's second leaves the window, the figures change and so does the verdict's wording.
+        rig.Time.Advance(TimeSpan.FromSeconds(6));
+        rig.Tick();
+        rig.Time.Advance(TimeSpan.FromSeconds(6));
+        rig.Tick();
+        Assert.NotSame(judged, rig.Monitor.Last(GuardRig.Release));
+        Assert.Equal(0, rig.Monitor.Last(GuardRig.Release)!.Canary.Requests);
+    }
+
+    private static void Count(VersionCounts counts, Random random, double errorRate) =>
+        counts.Record(random.NextDouble() < errorRate ? StatusClass.ServerError5xx : StatusClass.Success2xx, false,
+            random.Next(50) == 0 ? LatencySample.None : random.Next(40) == 0 ? LatencySample.Slow : LatencySample.Fast);
 }
