@@ -9,7 +9,7 @@ namespace Canary.Router.FunctionalTests.Routing;
 /// <summary>
 /// A real Kestrel backend that answers with the request's headers as JSON (<c>{"version": ..., "headers": {...}}</c>),
 /// reads a request body to its end before answering (as an upload endpoint does), and sends
-/// <see cref="NonAsciiHeader"/> with raw UTF-8 bytes, plus <c>Connection: X-Hop</c> and an <c>X-Hop</c> header that a
+/// <see cref="NonAsciiHeader"/> with raw UTF-8 bytes, plus, for <c>?hop</c>, <c>Connection: X-Hop</c> and an <c>X-Hop</c> header that a
 /// proxy must not pass on. <c>?delay-ms=N</c> makes it wait that long before answering.
 /// </summary>
 internal sealed class EchoBackend : IAsyncDisposable
@@ -60,8 +60,15 @@ internal sealed class EchoBackend : IAsyncDisposable
         }
 
         context.Response.Headers[NonAsciiHeader] = NonAsciiValue;
-        context.Response.Headers.Connection = "X-Hop";
-        context.Response.Headers["X-Hop"] = "backend";
+        // Only when asked: Kestrel closes the connection after a response whose Connection header names a field (it
+        // sends no "close", and it drops such names from "keep-alive, ..."), so a POST the proxy sends on that pooled
+        // connection meanwhile fails with 502, as it would behind any proxy.
+        if (context.Request.Query.ContainsKey("hop"))
+        {
+            context.Response.Headers.Connection = "X-Hop";
+            context.Response.Headers["X-Hop"] = "backend";
+        }
+
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         await context.Response.WriteAsJsonAsync(new EchoReply(Version, headers, bodyBytes, context.Request.Path.Value ?? ""));
     }

@@ -221,7 +221,9 @@ public sealed class HttpShapesTests : IAsyncLifetime
                 }
 
                 using var response = _router.Client.Send(request, _patience);
-                var echo = EchoReply.Parse(response.Content.ReadAsStringAsync(_patience).GetAwaiter().GetResult());
+                var reply = response.Content.ReadAsStringAsync(_patience).GetAwaiter().GetResult();
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {response.Headers} {response.Content.Headers} [{reply}]");
+                var echo = EchoReply.Parse(reply);
                 using var upload = new HttpRequestMessage(HttpMethod.Post, new Uri(_router.Host.PublicAddress, "/app/upload")) { Content = new ByteArrayContent(body) };
                 using var uploaded = _router.Client.Send(upload, _patience);
                 var answer = uploaded.Content.ReadAsStringAsync(_patience).GetAwaiter().GetResult();
