@@ -24,11 +24,14 @@ for port in "$PUBLIC_PORT" "$ADMIN_PORT"; do
 done
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet build src/Cli -c Release -nologo -v q >/dev/null
-router=src/Router/bin/Release/net10.0/Canary.Router
-cli=src/Cli/bin/Release/net10.0/Canary.Cli
-
 work=$(mktemp -d)
+# The CLI as the README installs it: packed (on linux-x64 the ReadyToRun package) and installed as a tool.
+dotnet build src/Router -c Release -nologo -v q >/dev/null
+dotnet pack src/Cli -c Release -o "$work/nupkg" -nologo -v q >/dev/null
+dotnet tool install --tool-path "$work/tools" --add-source "$work/nupkg" Canary.Cli >/dev/null
+router=src/Router/bin/Release/net10.0/Canary.Router
+cli=$work/tools/canary
+
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
@@ -51,7 +54,7 @@ for _ in $(seq 1 100); do curl -fsS "$CANARY_ADMIN_URL/healthz" >/dev/null 2>&1 
 count=$("$cli" status -o json | grep -c '"name": "r[0-9]*"' || true)
 [ "$count" = "$RELEASES" ] || { echo "cli-status.sh: expected $RELEASES releases, canary status showed $count" >&2; cat "$work/router.log" >&2; exit 1; }
 
-hyperfine --warmup 3 --runs "$RUNS" --shell=none --export-markdown "$work/table.md" \
+hyperfine --warmup 3 --runs "$RUNS" --shell=none --export-markdown "$work/table.md" --export-json "$work/runs.json" \
   -n "curl GET /admin/releases" "curl -fsS -o /dev/null -H \"Authorization: Bearer $CANARY_ADMIN_KEY\" $CANARY_ADMIN_URL/admin/releases" \
   -n "canary --help (start-up only)" "$cli --help" \
   -n "canary status" "$cli status" \
@@ -66,6 +69,19 @@ mkdir -p "$(dirname "$RESULTS")"
   echo "Goal: \`canary status\` under 200 ms. The key is passed by environment, never on the command line."
   echo
   sed "s/$CANARY_ADMIN_KEY/KEY/g" "$work/table.md"
+  echo
+  echo "Median wall time of the runs, CPU (hyperfine's mean user + system per run), and the wall median against curl's in this run:"
+  echo
+  python3 - "$work/runs.json" <<'PY'
+import json, statistics, sys
+results = json.load(open(sys.argv[1]))["results"]
+med = lambda xs: statistics.median(xs) * 1000
+base = med(results[0]["times"])
+print("| Command | Median wall [ms] | Mean CPU [ms] | Wall / curl |")
+print("|:---|---:|---:|---:|")
+for r in results:
+    print(f"| `{r['command']}` | {med(r['times']):.1f} | {(r['user'] + r['system']) * 1000:.1f} | {med(r['times']) / base:.2f} |")
+PY
   echo
   echo "CPU per run (hyperfine's user and system means), and the machine's load when the run ended: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo

@@ -103,8 +103,52 @@ public sealed partial class DashboardPanelsTests : IClassFixture<Chromium>, IAsy
     }
 
     [Fact]
+    public async Task Operator_NoticeEditor_SchedulesAndClearsTheNotice()
+    {
+        await using var context = await _chromium.NewContextAsync();
+        var (page, errors) = await OpenAsync(context, Operator);
+        var card = page.GetByTestId("release");
+        await Expect(card.GetByTestId("notice")).ToBeEmptyAsync();
+
+        // Two hours from now in the browser's own time zone, as a datetime-local field holds it.
+        var until = await page.EvaluateAsync<string>("""
+            () => { const d = new Date(Date.now() + 2 * 3600e3); d.setMinutes(d.getMinutes() - d.getTimezoneOffset()); return d.toISOString().slice(0, 16); }
+            """);
+        await card.GetByTestId("notice-message").FillAsync("maintenance tonight 22:00 UTC");
+        await card.GetByTestId("notice-until").FillAsync(until);
+        await card.GetByTestId("set-notice").ClickAsync();
+        await Expect(card.GetByTestId("notice")).ToContainTextAsync("Notice to users (showing now): maintenance tonight 22:00 UTC");
+        var notice = (await ReleaseAsync())["notice"]!;
+        Assert.Equal("maintenance tonight 22:00 UTC", notice["message"]!.GetValue<string>());
+        Assert.True(notice["active"]!.GetValue<bool>());
+        Assert.InRange(notice["until"]!.GetValue<DateTimeOffset>() - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(115), TimeSpan.FromMinutes(121));
+        await Expect(card.GetByTestId("events").Locator("li").First).ToContainTextAsync("operator (deployer)notice");
+
+        // The router's refusal is shown on the card: an end before the start.
+        await card.GetByTestId("notice-from").FillAsync(until);
+        await card.GetByTestId("notice-until").FillAsync("2020-01-01T00:00");
+        await card.GetByTestId("set-notice").ClickAsync();
+        await Expect(card.GetByTestId("error")).Not.ToBeEmptyAsync();
+        Assert.Equal("maintenance tonight 22:00 UTC", (await ReleaseAsync())["notice"]!["message"]!.GetValue<string>());
+
+        await card.GetByTestId("clear-notice").ClickAsync();
+        await Expect(card.GetByTestId("notice")).ToBeEmptyAsync();
+        Assert.Null((await ReleaseAsync())["notice"]);
+        await Expect(card.GetByTestId("events").Locator("li").First).ToContainTextAsync("notice-clear");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task Viewer_SeesTheReleaseAndNoButton()
     {
+        // A notice scheduled elsewhere: the viewer reads it and gets no editor.
+        using (var client = OperatorClient())
+        {
+            using var put = await client.PutAsync(new Uri(_router.AdminAddress, "/admin/releases/shop/notice"), new StringContent(
+                new JsonObject { ["message"] = "read-only here", ["until"] = DateTimeOffset.UtcNow.AddHours(1) }.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+            put.EnsureSuccessStatusCode();
+        }
+
         await using var context = await _chromium.NewContextAsync();
         var (page, errors) = await OpenAsync(context, Viewer);
         var card = page.GetByTestId("release");
@@ -115,6 +159,8 @@ public sealed partial class DashboardPanelsTests : IClassFixture<Chromium>, IAsy
         await Expect(card.Locator("button:visible")).ToHaveCountAsync(0);
         await Expect(card.GetByTestId("weight-slider")).ToBeHiddenAsync();
         await Expect(card.GetByTestId("preview-link")).ToBeHiddenAsync();
+        await Expect(card.GetByTestId("notice")).ToContainTextAsync("read-only here");
+        await Expect(card.GetByTestId("notice-editor")).ToBeHiddenAsync();
         await Expect(card.GetByTestId("weight")).ToHaveTextAsync("10%");
         await Screenshots.TakeAsync(page, "dashboard-v2-viewer");
         Assert.Empty(errors);
@@ -174,11 +220,22 @@ public sealed partial class DashboardPanelsTests : IClassFixture<Chromium>, IAsy
         return (page, errors);
     }
 
+    private static HttpClient OperatorClient()
+    {
+        var client = new HttpClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Operator);
+        return client;
+    }
+
+    private async Task<JsonNode> ReleaseAsync()
+    {
+        using var client = OperatorClient();
+        return JsonNode.Parse(await client.GetStringAsync(new Uri(_router.AdminAddress, "/admin/releases/shop")))!;
+    }
+
     private async Task<JsonObject> DestinationAsync(string address)
     {
-        using var client = new HttpClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Operator);
-        var release = JsonNode.Parse(await client.GetStringAsync(new Uri(_router.AdminAddress, "/admin/releases/shop")))!;
+        var release = await ReleaseAsync();
         return release["routes"]![0]!["versions"]!.AsObject().SelectMany(v => v.Value!.AsArray()).OfType<JsonObject>()
             .Single(d => d["address"]!.GetValue<string>().TrimEnd('/') == address.TrimEnd('/'));
     }
