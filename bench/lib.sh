@@ -60,4 +60,20 @@ hwm_kb() { # hwm_kb PID...: peak resident set (VmHWM), summed
   echo "$total"
 }
 
+# wrk with 10,000 X-User-Id users (bench/wrk/users.lua), THREADS threads and CONNECTIONS connections.
+wrk_warm() { wrk -t"$THREADS" -c"$CONNECTIONS" -s "$BENCH/wrk/users.lua" -d"${WARMUP}s" "$1" >/dev/null 2>&1; }
+# wrk_run URL LOG PID...: DURATION s of wrk; prints "rps p50_us p99_us cpu_us_per_req hwm_kb errors" (tab-separated),
+# the CPU being the PIDs' user+system over the run per request and hwm_kb their peak RSS.
+wrk_run() {
+  local url=$1 out=$2 c0 c1 line; shift 2
+  c0=$(cpu_ticks "$@")
+  wrk -t"$THREADS" -c"$CONNECTIONS" -s "$BENCH/wrk/users.lua" --latency -d"${DURATION}s" "$url" >"$out" 2>&1
+  c1=$(cpu_ticks "$@")
+  line=$(grep '^WRK_RESULT' "$out") || { cat "$out" >&2; return 1; }
+  awk -v c="$((c1 - c0))" -v tck="$CLK_TCK" -v hwm="$(hwm_kb "$@")" '
+    { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+    END { n = v["requests"] > 0 ? v["requests"] : 1
+      printf "%.0f\t%d\t%d\t%.2f\t%d\t%d\n", v["rps"], v["p50_us"], v["p99_us"], c / tck * 1e6 / n, hwm, v["connect"] + v["read"] + v["write"] + v["timeout"] + v["non2xx"] }' <<<"$line"
+}
+
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }

@@ -54,15 +54,10 @@ LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq "$ROUNDS"); do
   for name in one many; do
     url="http://127.0.0.1:${PORT[$name]}/api/items"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -s "$BENCH/wrk/users.lua" -d"${WARMUP}s" "$url" >/dev/null 2>&1
-    c0=$(cpu_ticks "${PID[$name]}")
-    wrk -t"$THREADS" -c"$CONNECTIONS" -s "$BENCH/wrk/users.lua" --latency -d"${DURATION}s" "$url" >"$WORK/wrk.log" 2>&1
-    c1=$(cpu_ticks "${PID[$name]}")
-    hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/${PID[$name]}/status")
-    grep '^WRK_RESULT' "$WORK/wrk.log" | awk -v r="$round" -v n="$name" -v c="$((c1 - c0))" -v t="$CLK_TCK" -v h="$hwm" '
-      { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
-      END { e = v["connect"] + v["read"] + v["write"] + v["timeout"] + v["non2xx"]
-            printf "%s\t%s\t%.0f\t%.2f\t%d\t%d\t%d\n", r, n, v["rps"], c / t * 1e6 / v["requests"], v["p99_us"], h, e }' >>"$WORK/runs.tsv"
+    wrk_warm "$url"
+    IFS=$'\t' read -r rps _ p99 cpu hwm errors < <(wrk_run "$url" "$WORK/wrk.log" "${PID[$name]}")
+    [[ -n $rps ]] || exit 1
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$rps" "$cpu" "$p99" "$hwm" "$errors" >>"$WORK/runs.tsv"
     log "round $round $name: $(tail -1 "$WORK/runs.tsv" | awk -F'\t' '{ printf "%s req/s, %s CPU us/req, p99 %.2f ms, HWM %d MB, %s errors", $3, $4, $5 / 1000, $6 / 1024, $7 }')"
   done
 done

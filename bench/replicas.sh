@@ -74,15 +74,11 @@ for round in $(seq "$ROUNDS"); do
     fresh_redis
     router 0 "$([[ $mode == replica ]] && echo 1 || echo 0)" 10
     url="http://127.0.0.1:$PUBLIC_BASE/api/items"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -s "$BENCH/wrk/users.lua" -d"${WARMUP}s" "$url" >/dev/null 2>&1
-    before=$(cpu_ticks "${PID[router-0]}")
-    wrk -t"$THREADS" -c"$CONNECTIONS" -s "$BENCH/wrk/users.lua" -d"${DURATION}s" "$url" >"$WORK/wrk-$mode-$round.log" 2>&1
-    after=$(cpu_ticks "${PID[router-0]}")
-    result=$(grep WRK_RESULT "$WORK/wrk-$mode-$round.log")
-    requests=$(sed 's/.*requests=\([0-9]*\).*/\1/' <<<"$result")
-    rps=$(sed 's/.* rps=\([0-9.]*\).*/\1/' <<<"$result")
+    wrk_warm "$url"
+    IFS=$'\t' read -r rps _ _ cpu _ _ < <(wrk_run "$url" "$WORK/wrk-$mode-$round.log" "${PID[router-0]}")
+    [[ -n $rps ]] || exit 1
     RPS[$mode]="${RPS[$mode]:-} $rps"
-    CPU[$mode]="${CPU[$mode]:-} $(awk -v t=$((after - before)) -v n="$requests" -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
+    CPU[$mode]="${CPU[$mode]:-} $cpu"
     log "   round $round $mode: $rps req/s, CPU/request ${CPU[$mode]##* } us"
     stop router-0
   done

@@ -232,23 +232,17 @@ start_proxies() {
 
 measure() { # measure ROUND NAME
   local round=$1 name=$2 url="http://127.0.0.1:${PORT[$2]}/api/items"
-  local wrk_args=(-t"$THREADS" -c"$CONNECTIONS" -s "$BENCH/wrk/users.lua")
-  wrk "${wrk_args[@]}" -d"${WARMUP}s" "$url" >"$WORK/wrk-$name-$round-warmup.log" 2>&1
+  wrk_warm "$url"
   local pids; mapfile -t pids < <(tree "${PID[$name]}")
-  local c0 b0 c1 b1
-  c0=$(cpu_ticks "${pids[@]}"); b0=$(cpu_ticks "${PID[backend]}")
-  wrk "${wrk_args[@]}" --latency -d"${DURATION}s" "$url" >"$WORK/wrk-$name-$round.log" 2>&1
-  c1=$(cpu_ticks "${pids[@]}"); b1=$(cpu_ticks "${PID[backend]}")
-  local line; line=$(grep '^WRK_RESULT' "$WORK/wrk-$name-$round.log") || { cat "$WORK/wrk-$name-$round.log" >&2; return 1; }
-  local hwm; hwm=$(hwm_kb "${pids[@]}")
+  local b0 b1 rps p50 p99 cpu hwm errors
+  b0=$(cpu_ticks "${PID[backend]}")
+  IFS=$'\t' read -r rps p50 p99 cpu hwm errors < <(wrk_run "$url" "$WORK/wrk-$name-$round.log" "${pids[@]}")
+  b1=$(cpu_ticks "${PID[backend]}")
+  [[ -n $rps ]] || return 1
   # round name rps p50_us p99_us cpu_us_per_req backend_cpu_us_per_req hwm_kb errors
-  echo "$line" | awk -v round="$round" -v name="$name" -v c="$((c1 - c0))" -v b="$((b1 - b0))" -v tck="$CLK_TCK" -v hwm="$hwm" '
-    { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
-    END {
-      n = v["requests"] > 0 ? v["requests"] : 1
-      errors = v["connect"] + v["read"] + v["write"] + v["timeout"] + v["non2xx"]
-      printf "%s\t%s\t%.0f\t%d\t%d\t%.2f\t%.2f\t%d\t%d\n", round, name, v["rps"], v["p50_us"], v["p99_us"], c / tck * 1e6 / n, b / tck * 1e6 / n, hwm, errors
-    }' >>"$WORK/runs.tsv"
+  local requests; requests=$(grep -o 'requests=[0-9]*' "$WORK/wrk-$name-$round.log" | head -1 | cut -d= -f2)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\n' "$round" "$name" "$rps" "$p50" "$p99" "$cpu" \
+    "$(awk -v b="$((b1 - b0))" -v tck="$CLK_TCK" -v n="${requests:-1}" 'BEGIN { print b / tck * 1e6 / (n > 0 ? n : 1) }')" "$hwm" "$errors" >>"$WORK/runs.tsv"
   log "round $round ${LABEL[$name]}: $(tail -1 "$WORK/runs.tsv" | awk -F'\t' '{ printf "%s req/s, p50 %.2f ms, p99 %.2f ms, %s CPU us/req, %s errors", $3, $4 / 1000, $5 / 1000, $6, $9 }')"
 }
 

@@ -106,16 +106,11 @@ log "variants: ${VARIANTS[*]}; $ROUNDS rounds x (${WARMUP}s + ${DURATION}s), $CO
 
 : >"$WORK/runs.tsv"
 measure_h1() { # measure_h1 ROUND NAME: round name proto rps p99_us cpu_us_per_req errors
-  local round=$1 name=$2 url="http://127.0.0.1:${HTTP[$2]}/api/items" c0 c1 line
-  wrk -t"$THREADS" -c"$CONNECTIONS" -s "$BENCH/wrk/users.lua" -d"${WARMUP}s" "$url" >/dev/null 2>&1
-  c0=$(cpu_ticks "${PID[$name]}")
-  wrk -t"$THREADS" -c"$CONNECTIONS" -s "$BENCH/wrk/users.lua" --latency -d"${DURATION}s" "$url" >"$WORK/wrk-$name-$round.log" 2>&1
-  c1=$(cpu_ticks "${PID[$name]}")
-  line=$(grep '^WRK_RESULT' "$WORK/wrk-$name-$round.log") || { cat "$WORK/wrk-$name-$round.log" >&2; exit 1; }
-  echo "$line" | awk -v r="$round" -v n="$name" -v c="$((c1 - c0))" -v tck="$CLK_TCK" '
-    { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
-    END { q = v["requests"] > 0 ? v["requests"] : 1
-      printf "%s\t%s\th1\t%.0f\t%d\t%.2f\t%d\n", r, n, v["rps"], v["p99_us"], c / tck * 1e6 / q, v["connect"] + v["read"] + v["write"] + v["timeout"] + v["non2xx"] }' >>"$WORK/runs.tsv"
+  local round=$1 name=$2 url="http://127.0.0.1:${HTTP[$2]}/api/items" rps p99 cpu errors
+  wrk_warm "$url"
+  IFS=$'\t' read -r rps _ p99 cpu _ errors < <(wrk_run "$url" "$WORK/wrk-$name-$round.log" "${PID[$name]}")
+  [[ -n $rps ]] || exit 1
+  printf '%s\t%s\th1\t%s\t%s\t%s\t%s\n' "$round" "$name" "$rps" "$p99" "$cpu" "$errors" >>"$WORK/runs.tsv"
 }
 measure_h2() { # measure_h2 ROUND NAME: the same over HTTP/2 and TLS; h2load gives mean latency, not p99 (its column holds the mean)
   local round=$1 name=$2 url="https://127.0.0.1:${HTTPS[$2]}/api/items" c0 c1
