@@ -6,7 +6,7 @@ namespace Canary.Router.Experiments;
 
 /// <summary>
 /// The experiments' counts on disk, beside the state file (<c>router.state.json.experiments.json</c>): each running
-/// and last-ended experiment with its sketches' registers (base64) and value sums. Written whole and atomically by
+/// and last-ended experiment with its sketches' registers (base64; empty for a sketch that has counted nobody) and value sums. Written whole and atomically by
 /// <see cref="ExperimentFlusher"/>, off the request path; a file that cannot be read is set aside, never fatal.
 /// </summary>
 internal sealed class ExperimentFile(string path)
@@ -64,19 +64,19 @@ internal sealed class ExperimentFile(string path)
         return new ExperimentArm(version, Sketch(arm.Users), [.. arm.Goals.Select(g => new GoalCounter(Sketch(g.Users), g.Values, g.Sum, g.SumOfSquares))], changes);
     }
 
-    private static HyperLogLog Sketch(string base64) =>
-        HyperLogLog.FromRegisters(Convert.FromBase64String(base64)) ?? throw new InvalidDataException("not a HyperLogLog of precision 14");
+    private static HyperLogLog Sketch(byte[] registers) =>
+        HyperLogLog.FromRegisters(registers) ?? throw new InvalidDataException("not a HyperLogLog of precision 14");
 
     private static SavedRun ToSaved(ExperimentRun run, DateTimeOffset? ended) => new(
         run.Key.Stable, run.Key.Canary, run.Key.CanaryBuckets, run.Started, ended,
         [.. run.Goals.Select(g => new SavedGoal(g.Name, g.Type, g.Value, g.Better, g.Guardrail))], ToSaved(run.Stable), ToSaved(run.Canary));
 
     private static SavedArm ToSaved(ExperimentArm arm) => new(
-        Convert.ToBase64String(arm.Exposed.Registers()),
+        arm.Exposed.Registers(),
         [.. arm.Goals.Select(g =>
         {
             var counts = g.Snapshot();
-            return new SavedCounter(Convert.ToBase64String(g.Users.Registers()), counts.Values, counts.Sum, counts.SumOfSquares);
+            return new SavedCounter(g.Users.Registers(), counts.Values, counts.Sum, counts.SumOfSquares);
         })]);
 
     internal sealed record SavedFile(int Version, Dictionary<string, SavedRelease> Releases);
@@ -88,7 +88,9 @@ internal sealed class ExperimentFile(string path)
 
     internal sealed record SavedGoal(string Name, GoalType Type, bool Value, GoalDirection Better, bool Guardrail = false);
 
-    internal sealed record SavedArm(string Users, IReadOnlyList<SavedCounter> Goals);
+    /// <param name="Users">The registers, base64 in the file (System.Text.Json writes a byte[] so, with no string in
+    /// between); empty for an empty sketch.</param>
+    internal sealed record SavedArm(byte[] Users, IReadOnlyList<SavedCounter> Goals);
 
-    internal sealed record SavedCounter(string Users, long Values, double Sum, double SumOfSquares);
+    internal sealed record SavedCounter(byte[] Users, long Values, double Sum, double SumOfSquares);
 }

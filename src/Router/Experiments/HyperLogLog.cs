@@ -3,7 +3,8 @@ using System.Numerics;
 namespace Canary.Router.Experiments;
 
 /// <summary>
-/// Counts distinct users in 16 KB whatever their number, with Redis's precision: 2^14 registers, standard error
+/// Counts distinct users in 16 KB whatever their number (nothing until the first one: a release with no traffic, or
+/// 1,000 of them, holds no registers), with Redis's precision: 2^14 registers, standard error
 /// 1.04/sqrt(16384) = 0.81%. A hash's low 14 bits pick the register and the rank is one more than the trailing zeros
 /// of the other 50 bits, as Redis's PFADD does; the estimate is Ertl's improved raw estimator ("New cardinality
 /// estimation algorithms for HyperLogLog sketches", 2017), which Redis also uses: no bias tables, no switch-over
@@ -20,10 +21,10 @@ internal sealed class HyperLogLog
     /// <summary>1.04 / sqrt(m): the relative standard error of a large count.</summary>
     public static readonly double LargeRangeError = 1.04 / Math.Sqrt(RegisterCount);
 
-    private readonly byte[] _registers;
+    // Null while the sketch is empty; allocated by the first Add or Merge that has something to keep.
+    private byte[]? _registers;
 
     public HyperLogLog()
-        : this(new byte[RegisterCount])
     {
     }
 
@@ -32,6 +33,11 @@ internal sealed class HyperLogLog
     /// <summary>Rebuilds a sketch from <see cref="Registers"/>; null when the data is not a sketch of this precision.</summary>
     public static HyperLogLog? FromRegisters(ReadOnlySpan<byte> registers)
     {
+        if (registers.IsEmpty)
+        {
+            return new HyperLogLog();
+        }
+
         if (registers.Length != RegisterCount || registers.IndexOfAnyInRange((byte)(MaxRank + 1), byte.MaxValue) >= 0)
         {
             return null;
@@ -45,7 +51,7 @@ internal sealed class HyperLogLog
     {
         var index = (int)(hash & (RegisterCount - 1));
         var rank = (byte)(BitOperations.TrailingZeroCount((hash >> Precision) | (1UL << (64 - Precision))) + 1);
-        ref var register = ref _registers[index];
+        ref var register = ref Allocated()[index];
         var current = Volatile.Read(ref register);
         while (rank > current)
         {
@@ -64,10 +70,16 @@ internal sealed class HyperLogLog
     /// <summary>Adds every user of <paramref name="other"/> (the union of the two sets).</summary>
     public void Merge(HyperLogLog other)
     {
+        if (Volatile.Read(ref other._registers) is not { } theirs)
+        {
+            return;
+        }
+
+        var registers = Allocated();
         for (var i = 0; i < RegisterCount; i++)
         {
-            var rank = Volatile.Read(ref other._registers[i]);
-            ref var register = ref _registers[i];
+            var rank = Volatile.Read(ref theirs[i]);
+            ref var register = ref registers[i];
             var current = Volatile.Read(ref register);
             while (rank > current)
             {
@@ -82,14 +94,19 @@ internal sealed class HyperLogLog
         }
     }
 
-    /// <summary>A copy of the registers, one byte each (the persisted form).</summary>
-    public byte[] Registers() => (byte[])_registers.Clone();
+    /// <summary>A copy of the registers, one byte each (the persisted form); none while the sketch is empty.</summary>
+    public byte[] Registers() => Volatile.Read(ref _registers) is { } registers ? (byte[])registers.Clone() : [];
 
     public long Count()
     {
+        if (Volatile.Read(ref _registers) is not { } registers)
+        {
+            return 0;
+        }
+
         Span<int> histogram = stackalloc int[MaxRank + 2];
         histogram.Clear();
-        foreach (var rank in _registers)
+        foreach (var rank in registers)
         {
             histogram[rank]++;
         }
@@ -104,6 +121,10 @@ internal sealed class HyperLogLog
         z += m * Sigma(histogram[0] / m);
         return (long)Math.Round(m * m / (2 * Math.Log(2) * z));
     }
+
+    /// <summary>The registers, allocated by the first thread to need them (another thread's, if it won the race).</summary>
+    private byte[] Allocated() =>
+        Volatile.Read(ref _registers) ?? Interlocked.CompareExchange(ref _registers, new byte[RegisterCount], null) ?? _registers!;
 
     /// <summary>
     /// The relative standard error of a count of about <paramref name="estimate"/>: 1.04/sqrt(m) for large counts,

@@ -7,14 +7,25 @@ namespace Canary.Router.Guard;
 /// the totals now minus the totals then. Written by the guard loop once a second, read by anyone: each entry is an
 /// immutable object swapped in whole.
 /// </summary>
+/// <remarks>
+/// A version whose totals have not moved for longer than the ring keeps no stamps: every one would hold the same
+/// totals, so every window is zero with or without them. A version that has counted nothing yet (an idle release)
+/// therefore holds no ring at all, and a quiet one stops allocating a stamp a second, objects that would live a
+/// minute and fill the GC's oldest generation under load. When the totals move again the history starts over as
+/// a young one: the stamp of that second holds the totals of the quiet.
+/// </remarks>
 internal sealed class CountHistory(int seconds)
 {
-    private readonly Stamp?[] _stamps = new Stamp?[seconds + 1];
+    // Allocated with the first stamp kept.
+    private Stamp?[]? _stamps;
 
     // The totals at the loop's previous look (nothing before the first): what stood at the start of a new second.
     private CountSnapshot _lastSeen;
 
-    public int Seconds => _stamps.Length - 1;
+    // The second of the last look that saw the totals move; none yet.
+    private long _moved = long.MinValue;
+
+    public int Seconds { get; } = seconds;
 
     /// <summary>
     /// The loop's look at the totals in <paramref name="second"/>: the first look in a second keeps the totals of the
@@ -22,10 +33,19 @@ internal sealed class CountHistory(int seconds)
     /// </summary>
     public void Keep(long second, CountSnapshot totals)
     {
-        ref var slot = ref _stamps[second % _stamps.Length];
-        if (Volatile.Read(ref slot)?.Second != second)
+        if (totals != _lastSeen)
         {
-            Volatile.Write(ref slot, new Stamp(second, _lastSeen));
+            _moved = second;
+        }
+
+        if (_moved >= second - Seconds)
+        {
+            var stamps = _stamps ?? Allocate();
+            ref var slot = ref stamps[second % stamps.Length];
+            if (Volatile.Read(ref slot)?.Second != second)
+            {
+                Volatile.Write(ref slot, new Stamp(second, _lastSeen));
+            }
         }
 
         _lastSeen = totals;
@@ -40,7 +60,7 @@ internal sealed class CountHistory(int seconds)
         Stamp? oldest = null;
         for (var second = now - Math.Min(window, Seconds) + 1; second <= now; second++)
         {
-            if (Volatile.Read(ref _stamps[second % _stamps.Length]) is { } stamp && stamp.Second == second)
+            if (At(second) is { } stamp)
             {
                 oldest = stamp;
                 break;
@@ -57,8 +77,16 @@ internal sealed class CountHistory(int seconds)
     public CountSnapshot Complete(long now, int window, CountSnapshot totals) =>
         At(now) is { } end && At(now - window) is { } start ? end.Totals.Minus(start.Totals) : Window(now, window, totals);
 
+    private Stamp?[] Allocate()
+    {
+        var stamps = new Stamp?[Seconds + 1];
+        Volatile.Write(ref _stamps, stamps);
+        return stamps;
+    }
+
     private Stamp? At(long second) =>
-        second >= 0 && Volatile.Read(ref _stamps[second % _stamps.Length]) is { } stamp && stamp.Second == second ? stamp : null;
+        second >= 0 && Volatile.Read(ref _stamps) is { } stamps && Volatile.Read(ref stamps[second % stamps.Length]) is { } stamp && stamp.Second == second
+            ? stamp : null;
 
     private sealed record Stamp(long Second, CountSnapshot Totals);
 }

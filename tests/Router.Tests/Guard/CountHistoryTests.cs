@@ -57,4 +57,55 @@ public sealed class CountHistoryTests
         // Seconds 101 and 102 whole: from 101's start (10) to 103's start (45).
         Assert.Equal(Totals(35), history.Complete(103, 2, Totals(50)));
     }
+
+    [Fact]
+    public void Keep_NothingCountedYet_AllocatesNothing()
+    {
+        Quiet(new CountHistory(60), 0, 100, default);
+        var history = new CountHistory(60);
+
+        var allocated = Quiet(history, 0, 100, default);
+
+        // An idle release's two versions, every second of the router's life.
+        Assert.Equal(0, allocated);
+        Assert.Equal(default, history.Window(99, 60, default));
+        Assert.Equal(default, history.Complete(99, 60, default));
+    }
+
+    [Fact]
+    public void Keep_QuietLongerThanTheRing_AllocatesNothingAndWindowsStayRight()
+    {
+        var history = new CountHistory(10);
+        history.Keep(100, Totals(10));
+        history.Keep(101, Totals(30));
+        Quiet(history, 102, 115, Totals(30));
+
+        var allocated = Quiet(history, 115, 200, Totals(30));
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(default, history.Window(199, 10, Totals(30)));
+        Assert.Equal(default, history.Complete(199, 5, Totals(30)));
+
+        // Traffic again: the second it resumes in starts at the quiet's totals.
+        history.Keep(200, Totals(36, 1));
+        Assert.Equal(Totals(6, 1), history.Window(200, 10, Totals(36, 1)));
+        history.Keep(201, Totals(40, 1));
+        Assert.Equal(Totals(4), history.Window(201, 1, Totals(40, 1)));
+        Assert.Equal(Totals(10, 1), history.Window(201, 10, Totals(40, 1)));
+    }
+
+    /// <summary>The loop's looks from <paramref name="from"/> to before <paramref name="to"/>, ten a second, at unchanged totals; the bytes they allocated.</summary>
+    private static long Quiet(CountHistory history, long from, long to, CountSnapshot totals)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var second = from; second < to; second++)
+        {
+            for (var look = 0; look < 10; look++)
+            {
+                history.Keep(second, totals);
+            }
+        }
+
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
 }
