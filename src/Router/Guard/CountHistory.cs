@@ -52,6 +52,12 @@ internal sealed class CountHistory(int seconds)
     }
 
     /// <summary>
+    /// Whether the totals last kept have stood still for longer than the ring at <paramref name="second"/>: while they
+    /// stay as they are, every window is zero and a look keeps nothing.
+    /// </summary>
+    public bool Quiet(long second) => _moved < second - Seconds;
+
+    /// <summary>
     /// The figures of the last <paramref name="window"/> seconds up to and including <paramref name="now"/> (its part so
     /// far), given the totals now; since the oldest second kept when the history is younger than the window.
     /// </summary>

@@ -54,6 +54,55 @@ public sealed class GuardMonitorTests
     }
 
     [Fact]
+    public void Record_DeadCanaryAfterMinutesIdle_RolledBackAfterAHandfulOfFailedRequests()
+    {
+        using var rig = GuardRig.Start(Guard());
+        rig.Send("v1", 200, count: 100);
+        rig.Send("v2", 200, count: 20);
+        var verdict = Idle(rig, TimeSpan.FromMinutes(3));
+
+        // Nothing moved for longer than the histories: the loop stopped judging it, and the verdict stayed.
+        Assert.Same(verdict, rig.Monitor.Last(GuardRig.Release));
+        var failed = 0;
+        while (rig.State.Phase != ReleasePhase.RolledBack && failed < 100)
+        {
+            rig.Send("v1", 200, count: 4);
+            rig.Send("v2", 500);
+            failed++;
+        }
+
+        Assert.Equal(ReleasePhase.RolledBack, rig.State.Phase);
+        Assert.InRange(failed, 1, 6);
+    }
+
+    [Fact]
+    public void Tick_IdleReleasePromotedByAnOperator_JudgedAgain()
+    {
+        using var rig = GuardRig.Start(Guard());
+        rig.Send("v2", 200, count: 10);
+        Idle(rig, TimeSpan.FromMinutes(3));
+        Assert.NotNull(rig.Monitor.Last(GuardRig.Release));
+
+        // The same totals, a new state: the loop looks again at once, and a release with no canary has no verdict.
+        rig.Core.Store.Apply(GuardRig.Release, ReleaseTransitions.Promote, new ChangeCause(Actor.Operator, "promote", "promote", "test"));
+        rig.Tick();
+
+        Assert.Null(rig.Monitor.Last(GuardRig.Release));
+    }
+
+    /// <summary>The guard loop's ticks over <paramref name="idle"/> with no traffic; the verdict after them.</summary>
+    private static GuardVerdict Idle(GuardRig rig, TimeSpan idle)
+    {
+        for (var waited = TimeSpan.Zero; waited < idle; waited += GuardService.Period)
+        {
+            rig.Time.Advance(GuardService.Period);
+            rig.Tick();
+        }
+
+        return rig.Monitor.Last(GuardRig.Release)!;
+    }
+
+    [Fact]
     public void Record_DeadCanaryWithoutStableTraffic_RolledBackAfterAHandfulOfFailedRequests()
     {
         using var rig = GuardRig.Start(Guard(windowSeconds: 600, minRequests: 5));
