@@ -38,13 +38,7 @@ public sealed class GuardMonitorTests
         using var rig = GuardRig.Start(Guard());
         rig.Send("v1", 200, count: 100);
 
-        var failed = 0;
-        while (rig.State.Phase != ReleasePhase.RolledBack && failed < 100)
-        {
-            rig.Send("v1", 200, count: 4);
-            rig.Send("v2", 500);
-            failed++;
-        }
+        var failed = FailUntilRolledBack(rig);
 
         Assert.Equal(ReleasePhase.RolledBack, rig.State.Phase);
         Assert.InRange(failed, 1, 6);
@@ -63,13 +57,7 @@ public sealed class GuardMonitorTests
 
         // Nothing moved for longer than the histories: the loop stopped judging it, and the verdict stayed.
         Assert.Same(verdict, rig.Monitor.Last(GuardRig.Release));
-        var failed = 0;
-        while (rig.State.Phase != ReleasePhase.RolledBack && failed < 100)
-        {
-            rig.Send("v1", 200, count: 4);
-            rig.Send("v2", 500);
-            failed++;
-        }
+        var failed = FailUntilRolledBack(rig);
 
         Assert.Equal(ReleasePhase.RolledBack, rig.State.Phase);
         Assert.InRange(failed, 1, 6);
@@ -729,4 +717,18 @@ public sealed class GuardMonitorTests
     private static void Count(VersionCounts counts, Random random, double errorRate) =>
         counts.Record(random.NextDouble() < errorRate ? StatusClass.ServerError5xx : StatusClass.Success2xx, false,
             random.Next(50) == 0 ? LatencySample.None : random.Next(40) == 0 ? LatencySample.Slow : LatencySample.Fast);
+
+    // A dead canary at a fifth of the traffic: failed canary requests until the rollback (at most 100).
+    private static int FailUntilRolledBack(GuardRig rig)
+    {
+        var failed = 0;
+        while (rig.State.Phase != ReleasePhase.RolledBack && failed < 100)
+        {
+            rig.Send("v1", 200, count: 4);
+            rig.Send("v2", 500);
+            failed++;
+        }
+
+        return failed;
+    }
 }
