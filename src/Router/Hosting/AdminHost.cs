@@ -20,7 +20,8 @@ internal static class AdminHost
     public static WebApplication Build(RouterCore core, IServiceProvider proxy, AdminKey key, RouterHostOptions hostOptions)
     {
         var builder = HostDefaults.CreateBuilder(core, core.Options.AdminUrls, hostOptions);
-        Listeners.Configure(builder, core, http2Cleartext: false);
+        // The admin listener's writes wait on the disk: it stays on the thread pool.
+        Listeners.Configure(builder, core, http2Cleartext: false, inlineScheduling: false);
         builder.Services.AddSingleton(proxy.GetRequiredService<GuardMonitor>());
         builder.Services.AddSingleton(proxy.GetRequiredService<IProxyStateLookup>());
         builder.Services.AddSingleton<ReleaseViews>();

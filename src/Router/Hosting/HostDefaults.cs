@@ -22,6 +22,10 @@ internal static class HostDefaults
                 ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
                 ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
                 ["Logging:LogLevel:Yarp"] = "Warning",
+
+                // A full console queue drops lines (and says how many) rather than blocking the thread that logs,
+                // which on the public listener is a socket's epoll thread (RuntimeDefaults.InlineScheduling).
+                ["Logging:Console:QueueFullMode"] = "DropWrite",
             },
         });
         builder.WebHost.UseUrls(urls);

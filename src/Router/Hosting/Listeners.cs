@@ -14,8 +14,17 @@ namespace Canary.Router.Hosting;
 /// </summary>
 internal static class Listeners
 {
-    public static void Configure(WebApplicationBuilder builder, RouterCore core, bool http2Cleartext)
+    /// <param name="inlineScheduling">
+    /// Requests run on the socket's thread (<see cref="RuntimeDefaults.InlineScheduling"/>): only for a listener whose
+    /// request path never blocks, since a blocked epoll thread stalls every connection it serves.
+    /// </param>
+    public static void Configure(WebApplicationBuilder builder, RouterCore core, bool http2Cleartext, bool inlineScheduling)
     {
+        if (inlineScheduling)
+        {
+            builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
+        }
+
         var certificate = core.Options.Tls is { } tls ? Load(tls, core.ConfigPath) : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

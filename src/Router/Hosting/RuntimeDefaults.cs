@@ -14,6 +14,14 @@ internal static class RuntimeDefaults
     /// </summary>
     public const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
+    /// <summary>
+    /// Whether the public listener should run its requests on the socket's epoll thread as well (Kestrel's
+    /// <c>UnsafePreferInlineScheduling</c>): only with inline completions, as the runtime reads them ("1" exactly), so
+    /// that one switch turns both on or off. With both, a proxied request runs from the client's read to the backend's
+    /// response with no thread pool hop.
+    /// </summary>
+    public static bool InlineScheduling(Func<string, string?> get) => get(InlineSocketCompletions) == "1";
+
     public static void Apply(Func<string, string?> get, Action<string, string> set)
     {
         if (string.IsNullOrEmpty(get(InlineSocketCompletions)))

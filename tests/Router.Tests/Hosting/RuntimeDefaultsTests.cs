@@ -25,4 +25,14 @@ public sealed class RuntimeDefaultsTests
 
         Assert.Equal(chosen, environment[RuntimeDefaults.InlineSocketCompletions]);
     }
+
+    [Theory]
+    [InlineData("1", true)]
+    [InlineData("0", false)]
+    [InlineData("true", false)] // The runtime itself turns inline completions on for "1" only.
+    [InlineData(null, false)]
+    public void InlineScheduling_InlineCompletionsValue_FollowsWhatTheRuntimeReads(string? value, bool expected)
+    {
+        Assert.Equal(expected, RuntimeDefaults.InlineScheduling(name => name == RuntimeDefaults.InlineSocketCompletions ? value : null));
+    }
 }
