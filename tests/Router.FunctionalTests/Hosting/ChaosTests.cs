@@ -37,12 +37,14 @@ public sealed class ChaosTests(ITestOutputHelper output)
             var fileWeight = 10.0;
             config.Swap(Config(router, samples, canary, fileWeight));
             await router.StartAsync("/api/version");
-            using var load = new Load(router.PublicAddress, () => router.IsRunning);
+            var operation = "start";
+            using var load = new Load(router.PublicAddress, () => router.IsRunning, () => operation);
             var acknowledged = new List<(long Revision, JsonObject State)>();
             var kills = 0;
 
             for (var op = 0; op < Operations; op++)
             {
+                operation = op.ToString(CultureInfo.InvariantCulture);
                 switch (op % 20)
                 {
                     case 5:
@@ -72,8 +74,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
                         config.Swap(Config(router, samples, canary, fileWeight, stable: "v1"));
                         break;
                     case 15 when op == 35:
+                        var restart = Stopwatch.StartNew();
                         await samples[0].StopAsync();
                         await samples[0].StartAgainAsync("v1-again");
+                        output.WriteLine($"operation {op}: stable's backend stopped and started again in {restart.ElapsedMilliseconds} ms (the outage hold is 10 s)");
                         break;
                     case 17 when op % 40 == 17:
                         // SIGKILL with admin writes in flight; only the answered ones were acknowledged.
@@ -248,13 +252,18 @@ public sealed class ChaosTests(ITestOutputHelper output)
     /// <summary>Random users sending GET /api/version while the router is up; a failure is a 5xx or no answer.</summary>
     private sealed class Load : IDisposable
     {
+        // Longer than the outage hold (10 s, Config): a GET held while stable's backend restarts is waiting by design,
+        // and if the hold runs out the router's 503 is the failure to report, not the client giving up first.
+        private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(30);
+
         private readonly CancellationTokenSource _stop = new();
-        private readonly HttpClient _client = new(new SocketsHttpHandler { UseCookies = false, PooledConnectionLifetime = TimeSpan.FromSeconds(2) }) { Timeout = TimeSpan.FromSeconds(10) };
+        private readonly HttpClient _client = new(new SocketsHttpHandler { UseCookies = false, PooledConnectionLifetime = TimeSpan.FromSeconds(2) }) { Timeout = ClientTimeout };
         private readonly ConcurrentQueue<string> _failures = new();
         private readonly List<Task> _loops;
         private long _requests;
 
-        public Load(Uri address, Func<bool> up)
+        /// <param name="operation">The operation under way, named in a failure (with how long the request took).</param>
+        public Load(Uri address, Func<bool> up, Func<string> operation)
         {
             _loops = [.. Enumerable.Range(0, 4).Select(i => Task.Run(async () =>
             {
@@ -269,12 +278,15 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
                     using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(address, "/api/version"));
                     request.Headers.Add("X-User-Id", "user-" + random.Next(100_000).ToString(CultureInfo.InvariantCulture));
+                    var started = Stopwatch.GetTimestamp();
+                    var during = operation();
+                    string When() => $" (sent during operation {during}, failed during {operation()} after {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms)";
                     try
                     {
                         using var response = await _client.SendAsync(request, _stop.Token);
                         if ((int)response.StatusCode >= 500 && up())
                         {
-                            _failures.Enqueue($"{(int)response.StatusCode} from {response.Headers.GetValues("X-Canary-Version").FirstOrDefault()}");
+                            _failures.Enqueue($"{(int)response.StatusCode} from {response.Headers.GetValues("X-Canary-Version").FirstOrDefault()}{When()}");
                         }
                     }
                     catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !_stop.IsCancellationRequested)
@@ -285,7 +297,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
                             await Task.Delay(100);
                             if (up())
                             {
-                                _failures.Enqueue(e.GetType().Name + ": " + e.Message);
+                                _failures.Enqueue(e.GetType().Name + ": " + e.Message + When());
                             }
                         }
                     }
