@@ -77,3 +77,19 @@ wrk_run() {
 }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# ensure_packages COMMAND=PACKAGE...: installs from Debian the packages whose command is missing (on PATH or in
+# /usr/sbin), so a fresh machine can run the benchmarks; needs $WORK for apt's log.
+ensure_packages() {
+  local missing=() pair
+  for pair in "$@"; do
+    command -v "${pair%%=*}" >/dev/null || [[ -x /usr/sbin/${pair%%=*} ]] || missing+=("${pair#*=}")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  local sudo=""; [[ $(id -u) == 0 ]] || sudo=sudo
+  log "installing ${missing[*]}"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >"$WORK/apt.log" 2>&1 \
+    || { $sudo apt-get update -q >>"$WORK/apt.log" 2>&1 \
+      && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >>"$WORK/apt.log" 2>&1; } \
+    || { cat "$WORK/apt.log" >&2; return 1; }
+}

@@ -50,18 +50,7 @@ source "$BENCH/lib.sh"
 
 # --- tools ---------------------------------------------------------------------------------------------------------
 install_tools() {
-  local missing=()
-  command -v wrk >/dev/null || missing+=(wrk)
-  command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
-  command -v haproxy >/dev/null || [[ -x /usr/sbin/haproxy ]] || missing+=(haproxy)
-  command -v curl >/dev/null || missing+=(curl)
-  ((${#missing[@]} == 0)) && return 0
-  local sudo=""; [[ $(id -u) == 0 ]] || sudo=sudo
-  log "installing ${missing[*]}"
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >"$WORK/apt.log" 2>&1 \
-    || { $sudo apt-get update -q >>"$WORK/apt.log" 2>&1 \
-      && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >>"$WORK/apt.log" 2>&1; } \
-    || { cat "$WORK/apt.log" >&2; return 1; }
+  ensure_packages wrk=wrk nginx=nginx-light haproxy=haproxy curl=curl
 }
 
 # --- /proc figures -------------------------------------------------------------------------------------------------

@@ -35,8 +35,8 @@ BENCH_NAME=variants
 # shellcheck source=bench/lib.sh
 source "$BENCH/lib.sh"
 
-command -v wrk >/dev/null || { log "needs wrk (apt-get install wrk)"; exit 1; }
-if [[ $H2 == 1 ]] && ! command -v h2load >/dev/null; then log "H2=1 needs h2load (apt-get install nghttp2-client)"; exit 1; fi
+ensure_packages wrk=wrk curl=curl
+[[ $H2 != 1 ]] || ensure_packages h2load=nghttp2-client
 
 declare -A KIND=() ENVS=() HTTP=() HTTPS=() ADMIN=()
 names=()

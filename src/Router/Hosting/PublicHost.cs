@@ -17,7 +17,7 @@ internal static class PublicHost
     {
         var builder = HostDefaults.CreateBuilder(core, core.Options.PublicUrls, hostOptions);
         hostOptions.Logging?.Invoke(builder.Logging);
-        Listeners.Configure(builder, core, core.Options.Http2Cleartext, RuntimeDefaults.InlineScheduling(Environment.GetEnvironmentVariable));
+        Listeners.Configure(builder, core, core.Options.Http2Cleartext, RuntimeDefaults.InlineScheduling(Environment.GetEnvironmentVariable, core.Options.PublicUrls, core.Options.Http2Cleartext));
         builder.Services.AddSingleton(core.Store);
         builder.Services.AddSingleton(core.Anonymous);
         builder.Services.AddSingleton<GuardMonitor>();

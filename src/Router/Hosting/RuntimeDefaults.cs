@@ -16,11 +16,15 @@ internal static class RuntimeDefaults
 
     /// <summary>
     /// Whether the public listener should run its requests on the socket's epoll thread as well (Kestrel's
-    /// <c>UnsafePreferInlineScheduling</c>): only with inline completions, as the runtime reads them ("1" exactly), so
-    /// that one switch turns both on or off. With both, a proxied request runs from the client's read to the backend's
-    /// response with no thread pool hop.
+    /// <c>UnsafePreferInlineScheduling</c>): with inline completions on (as the runtime reads them, "1" exactly, so one
+    /// switch turns both off), and only on a plaintext HTTP/1.1 listener. There a proxied request runs from the client's
+    /// read to the backend's response with no thread pool hop; HTTP/2 over TLS measured 10% more CPU per request with
+    /// it (bench/results/2026-12-02-inline-scheduling.md), so https URLs and h2c keep Kestrel's thread pool.
     /// </summary>
-    public static bool InlineScheduling(Func<string, string?> get) => get(InlineSocketCompletions) == "1";
+    public static bool InlineScheduling(Func<string, string?> get, string publicUrls, bool http2Cleartext) =>
+        get(InlineSocketCompletions) == "1"
+        && !http2Cleartext
+        && !publicUrls.Contains("https://", StringComparison.OrdinalIgnoreCase);
 
     public static void Apply(Func<string, string?> get, Action<string, string> set)
     {

@@ -31,8 +31,19 @@ public sealed class RuntimeDefaultsTests
     [InlineData("0", false)]
     [InlineData("true", false)] // The runtime itself turns inline completions on for "1" only.
     [InlineData(null, false)]
-    public void InlineScheduling_InlineCompletionsValue_FollowsWhatTheRuntimeReads(string? value, bool expected)
+    public void InlineScheduling_PlaintextHttp1Listener_FollowsInlineCompletionsAsTheRuntimeReadsThem(string? value, bool expected)
     {
-        Assert.Equal(expected, RuntimeDefaults.InlineScheduling(name => name == RuntimeDefaults.InlineSocketCompletions ? value : null));
+        Assert.Equal(expected, RuntimeDefaults.InlineScheduling(Completions(value), "http://0.0.0.0:8080;http://[::]:8080", http2Cleartext: false));
     }
+
+    [Theory]
+    [InlineData("https://0.0.0.0:8443", false)]
+    [InlineData("http://0.0.0.0:8080;HTTPS://0.0.0.0:8443", false)]
+    [InlineData("http://0.0.0.0:8080", true)]
+    public void InlineScheduling_HttpsOrH2c_StaysOnTheThreadPool(string urls, bool http2Cleartext)
+    {
+        Assert.False(RuntimeDefaults.InlineScheduling(Completions("1"), urls, http2Cleartext));
+    }
+
+    private static Func<string, string?> Completions(string? value) => name => name == RuntimeDefaults.InlineSocketCompletions ? value : null;
 }
