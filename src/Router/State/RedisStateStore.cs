@@ -69,7 +69,7 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         """;
 
     // KEYS: lease, pushes, totals, generation. ARGV: this replica, lease (ms), totals' lifetime (ms), this push's
-    // sequence number, its totals ('' = as last pushed), the counts channel ('' = no announcement), then pairs of
+    // sequence number, whether it pushes (1/0), its totals, the counts channel ('' = no announcement), then pairs of
     // (peer, sequence number last taken). Returns {lease held (1/0), generation, own totals missing (1/0),
     // {peer, sequence, totals (nil when already taken)}...}; forgets peers whose last push is older than the lifetime.
     private const string RoundScript = """
@@ -85,17 +85,17 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
           held = 1
         end
         local missing = 0
-        if ARGV[5] ~= '' then
-          redis.call('HSET', KEYS[3], ARGV[1], ARGV[5])
-          if ARGV[6] ~= '' then
-            redis.call('PUBLISH', ARGV[6], ARGV[1] .. ' ' .. ARGV[4] .. '\n' .. ARGV[5])
+        if ARGV[5] == '1' then
+          redis.call('HSET', KEYS[3], ARGV[1], ARGV[6])
+          if ARGV[7] ~= '' then
+            redis.call('PUBLISH', ARGV[7], ARGV[1] .. ' ' .. ARGV[4] .. '\n' .. ARGV[6])
           end
         elseif redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
           missing = 1
         end
         redis.call('HSET', KEYS[2], ARGV[1], ARGV[4] .. ' ' .. now)
         local known = {}
-        for i = 7, #ARGV, 2 do
+        for i = 8, #ARGV, 2 do
           known[ARGV[i]] = ARGV[i + 1]
         end
         local peers = {}
@@ -121,7 +121,7 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
     // This replica's part of the fleet's totals, the loop's alone: what its last push carried, and that push's number.
     private Dictionary<(string Release, string Version), CountSnapshot> _pushed = [];
     private long _sequence;
-    private bool _pushAgain;
+    private bool _pushAgain = true;
 
     // The other replicas' totals; the loop and the counts channel's handler take turns.
     private readonly PeerTotals _peers = new();
@@ -340,7 +340,7 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         }
 
         List<RedisValue> args = [Replica, (long)LeaseTime.TotalMilliseconds, (long)_totalsLifetime.TotalMilliseconds, _sequence,
-            moved ? PeerTotals.Format(own) : "", moved && announce ? _counts.ToString() : ""];
+            moved ? 1 : 0, moved ? PeerTotals.Format(own) : "", moved && announce ? _counts.ToString() : ""];
         lock (_peersGate)
         {
             foreach (var (peer, sequence) in _peers.Known)
