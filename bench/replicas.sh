@@ -114,13 +114,13 @@ log "   $PROPAGATION"
 for i in $(seq 1 "$REPLICAS"); do stop "router-$i"; done
 
 # --- 3. guard reaction and blast radius ------------------------------------------------------------------------------
-guard_run() { # guard_run MODE N: N routers (replica mode when N > 1 or MODE=replica), canary fails, until all roll back
-  local mode=$1 n=$2
+guard_run() { # guard_run MODE N [RATE]: N routers (replica mode when MODE=replica), RATE wrk connections each, canary fails, until all roll back
+  local mode=$1 n=$2 rate=${3:-$GUARD_RATE}
   fresh_redis
   curl -sf -X POST "http://127.0.0.1:$CANARY_PORT/reset" >/dev/null
   for i in $(seq 1 "$n"); do router "$i" "$([[ $mode == replica ]] && echo 1 || echo 0)" 10; done
   for i in $(seq 1 "$n"); do
-    start "load-$i" wrk -t1 -c"$GUARD_RATE" -s "$BENCH/wrk/users.lua" -d60s "http://127.0.0.1:$((PUBLIC_BASE + i))/api/items"
+    start "load-$i" wrk -t1 -c"$rate" -s "$BENCH/wrk/users.lua" -d60s "http://127.0.0.1:$((PUBLIC_BASE + i))/api/items"
   done
   sleep 3
   local failed_at; failed_at=$(now_ms)
@@ -145,6 +145,8 @@ guard_run() { # guard_run MODE N: N routers (replica mode when N > 1 or MODE=rep
 }
 log "3. guard: canary fails under load on 1 router, then on $REPLICAS replicas ($GUARD_RATE wrk connections each)"
 GUARD_SINGLE=$(guard_run single 1); log "   single: $GUARD_SINGLE"
+# The replicas serve $REPLICAS times the traffic: failed requests compare with one router serving as much.
+GUARD_SINGLE_ALL=$(guard_run single 1 $((GUARD_RATE * REPLICAS))); log "   single, $((GUARD_RATE * REPLICAS)) connections: $GUARD_SINGLE_ALL"
 GUARD_REPLICAS=$(guard_run replica "$REPLICAS"); log "   $REPLICAS replicas: $GUARD_REPLICAS"
 
 # --- 4. idle CPU and Redis round trips -------------------------------------------------------------------------------
@@ -161,12 +163,13 @@ round_trips() { # round_trips: commands per second per router over IDLE seconds,
 }
 log "4. idle: router CPU (single, then each of $REPLICAS replicas) and Redis round trips over ${IDLE}s"
 fresh_redis
-router 0 0 10; sleep 2
+# After start-up's JIT and tiering have settled.
+router 0 0 10; sleep 5
 IDLE_SINGLE=$(idle_cpu "${PID[router-0]}"); stop router-0
 fresh_redis
 curl -sf -X POST "http://127.0.0.1:$CANARY_PORT/reset" >/dev/null
 for i in $(seq 1 "$REPLICAS"); do router "$i" 1 10 false; done
-sleep 2
+sleep 5
 pids=(); for i in $(seq 1 "$REPLICAS"); do pids+=("${PID[router-$i]}"); done
 IDLE_REPLICA=$(idle_cpu "${pids[@]}")
 TRIPS_IDLE=$(round_trips)
@@ -197,6 +200,7 @@ cat <<REPORT
 - Admin write on one replica to the last of $((REPLICAS - 1)) others serving it: $PROPAGATION (goal: p99 < 250 ms).
   From the writer's decision-log time to the last replica's (each replica's own log, one clock).
 - Guard, one router: $GUARD_SINGLE.
+- Guard, one router serving what the $REPLICAS replicas serve ($((GUARD_RATE * REPLICAS)) wrk connections): $GUARD_SINGLE_ALL.
 - Guard, $REPLICAS replicas sharing the traffic: $GUARD_REPLICAS.
 - Idle router CPU over ${IDLE}s: single process $IDLE_SINGLE ms/s, replica mode $IDLE_REPLICA ms/s per replica.
 - Redis round trips from the routers ($REPLICAS replicas, MONITOR over ${IDLE}s): idle $TRIPS_IDLE;
