@@ -2,20 +2,24 @@
 # Replica mode against single-process mode, in one run (README, "Many replicas on one Redis"):
 #   1. throughput and CPU per request of one router, without Redis and with it (same load, same config);
 #   2. the time from an admin write acknowledged by one replica to the last of the other replicas serving it;
-#   3. the guard's reaction and blast radius with the traffic spread over the replicas, against one process.
+#   3. the guard's reaction and blast radius with the traffic spread over the replicas, against one process;
+#   4. what replica mode costs when nothing happens: idle router CPU (single process against each replica) and Redis
+#      round trips per second per replica (redis-cli MONITOR, commands sent by the routers, not those run inside
+#      their scripts), idle and while a canary fails (guard off, so it keeps failing).
 #
 #   bench/replicas.sh                                 # defaults below
 #   DURATION=3 ROUNDS=1 WRITES=10 bench/replicas.sh   # a quick check that it works
 #
 # Environment: ROUNDS (2), DURATION (10 s), WARMUP (3 s), CONNECTIONS (32), THREADS (2), REPLICAS (3), WRITES (50),
-# GUARD_RATE (wrk connections per replica in part 3: 2), KEEP_WORK=1 keeps the logs. Needs redis-server, wrk, curl.
+# GUARD_RATE (wrk connections per replica in parts 3 and 4: 2), IDLE (seconds measured in part 4: 5), KEEP_WORK=1
+# keeps the logs. Needs redis-server (redis-cli), wrk, curl.
 # Only 127.0.0.1 is contacted; every process started here is stopped when the script exits.
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH/.." && pwd)
 ROUNDS=${ROUNDS:-2} DURATION=${DURATION:-10} WARMUP=${WARMUP:-3} CONNECTIONS=${CONNECTIONS:-32} THREADS=${THREADS:-2}
-REPLICAS=${REPLICAS:-3} WRITES=${WRITES:-50} GUARD_RATE=${GUARD_RATE:-2}
+REPLICAS=${REPLICAS:-3} WRITES=${WRITES:-50} GUARD_RATE=${GUARD_RATE:-2} IDLE=${IDLE:-5}
 REDIS_PORT=6391 STABLE_PORT=5131 CANARY_PORT=5132 PUBLIC_BASE=8690 ADMIN_BASE=8790
 KEY=bench-replicas-key
 WORK=$(mktemp -d /tmp/canary-replicas.XXXXXX)
@@ -33,7 +37,7 @@ event_ms() {
   [[ -n $line ]] || { echo 0; return; }
   date -d "$(sed 's/.*"time":"\([^"]*\)".*/\1/' <<<"$line")" +%s%3N
 }
-for tool in redis-server wrk curl; do command -v $tool >/dev/null || { echo "replicas.sh needs $tool (apt-get install ${tool/wrk/wrk})" >&2; exit 1; }; done
+for tool in redis-server redis-cli wrk curl; do command -v $tool >/dev/null || { echo "replicas.sh needs $tool (apt-get install ${tool/wrk/wrk})" >&2; exit 1; }; done
 
 log "building the router and the bench backend (Release)"
 dotnet build "$ROOT/src/Router/Router.csproj" -c Release -nologo -v q >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
@@ -47,13 +51,13 @@ start canary dotnet "$BACKEND" --urls "http://127.0.0.1:$CANARY_PORT" --name can
 start redis redis-server --port $REDIS_PORT --bind 127.0.0.1 --dir "$WORK" --save ""
 wait_http stable "http://127.0.0.1:$STABLE_PORT/api/ready"; wait_http canary "http://127.0.0.1:$CANARY_PORT/api/ready"
 
-router() { # router I REDIS(0|1) WEIGHT: starts replica I (public $PUBLIC_BASE+I, admin $ADMIN_BASE+I)
-  local i=$1 redis=$2 weight=$3 dir="$WORK/router-$1"
+router() { # router I REDIS(0|1) WEIGHT [GUARD_ENABLED]: starts replica I (public $PUBLIC_BASE+I, admin $ADMIN_BASE+I)
+  local i=$1 redis=$2 weight=$3 guard=${4:-true} dir="$WORK/router-$1"
   mkdir -p "$dir"
   cat >"$dir/router.json" <<JSON
 { "Router": { "PublicUrls": "http://127.0.0.1:$((PUBLIC_BASE + i))", "AdminUrls": "http://127.0.0.1:$((ADMIN_BASE + i))",
   "Releases": { "shop": { "Stable": "v1", "Canary": "v2", "Weight": $weight, "UserKey": "header:X-User-Id",
-    "Guard": { "WindowSeconds": 5, "MinRequests": 10, "MaxErrorRate": 0.05 },
+    "Guard": { "Enabled": $guard, "WindowSeconds": 5, "MinRequests": 10, "MaxErrorRate": 0.05 },
     "Routes": { "api": { "Path": "/api/{**rest}", "Versions": { "v1": ["http://127.0.0.1:$STABLE_PORT"], "v2": ["http://127.0.0.1:$CANARY_PORT"] } } } } } } }
 JSON
   if [[ $redis == 1 ]]; then
@@ -110,13 +114,13 @@ log "   $PROPAGATION"
 for i in $(seq 1 "$REPLICAS"); do stop "router-$i"; done
 
 # --- 3. guard reaction and blast radius ------------------------------------------------------------------------------
-guard_run() { # guard_run MODE N: N routers (replica mode when N > 1 or MODE=replica), canary fails, until all roll back
-  local mode=$1 n=$2
+guard_run() { # guard_run MODE N [RATE]: N routers (replica mode when MODE=replica), RATE wrk connections each, canary fails, until all roll back
+  local mode=$1 n=$2 rate=${3:-$GUARD_RATE}
   fresh_redis
   curl -sf -X POST "http://127.0.0.1:$CANARY_PORT/reset" >/dev/null
   for i in $(seq 1 "$n"); do router "$i" "$([[ $mode == replica ]] && echo 1 || echo 0)" 10; done
   for i in $(seq 1 "$n"); do
-    start "load-$i" wrk -t1 -c"$GUARD_RATE" -s "$BENCH/wrk/users.lua" -d60s "http://127.0.0.1:$((PUBLIC_BASE + i))/api/items"
+    start "load-$i" wrk -t1 -c"$rate" -s "$BENCH/wrk/users.lua" -d60s "http://127.0.0.1:$((PUBLIC_BASE + i))/api/items"
   done
   sleep 3
   local failed_at; failed_at=$(now_ms)
@@ -141,7 +145,46 @@ guard_run() { # guard_run MODE N: N routers (replica mode when N > 1 or MODE=rep
 }
 log "3. guard: canary fails under load on 1 router, then on $REPLICAS replicas ($GUARD_RATE wrk connections each)"
 GUARD_SINGLE=$(guard_run single 1); log "   single: $GUARD_SINGLE"
+# The replicas serve $REPLICAS times the traffic: failed requests compare with one router serving as much.
+GUARD_SINGLE_ALL=$(guard_run single 1 $((GUARD_RATE * REPLICAS))); log "   single, $((GUARD_RATE * REPLICAS)) connections: $GUARD_SINGLE_ALL"
 GUARD_REPLICAS=$(guard_run replica "$REPLICAS"); log "   $REPLICAS replicas: $GUARD_REPLICAS"
+
+# --- 4. idle CPU and Redis round trips -------------------------------------------------------------------------------
+idle_cpu() { # idle_cpu PID...: CPU ms per second per process over IDLE seconds
+  local c0 c1; c0=$(cpu_ticks "$@"); sleep "$IDLE"; c1=$(cpu_ticks "$@")
+  awk -v a="$c0" -v b="$c1" -v n="$#" -v s="$IDLE" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) * 1000 / hz / s / n }'
+}
+round_trips() { # round_trips: commands per second per router over IDLE seconds, from MONITOR (script-internal calls left out)
+  local file; file=$WORK/monitor-$(now_ms).txt
+  timeout "$IDLE" redis-cli -p $REDIS_PORT monitor >"$file" || true
+  # A line: 'time [db client] "command" ...'; a script's own calls show as client "lua". The routers are the only clients.
+  awk -v s="$IDLE" -v n="$REPLICAS" '$3 != "lua]" && $2 ~ /^\[/ { c++; cmd[$4]++ } END {
+    printf "%.1f/s per replica (", c / s / n; sep = ""; for (k in cmd) { printf "%s%s %.1f/s", sep, k, cmd[k] / s / n; sep = ", " } printf ")" }' "$file"
+}
+log "4. idle: router CPU (single, then each of $REPLICAS replicas) and Redis round trips over ${IDLE}s"
+fresh_redis
+# After start-up's JIT and tiering have settled.
+router 0 0 10; sleep 5
+IDLE_SINGLE=$(idle_cpu "${PID[router-0]}"); stop router-0
+fresh_redis
+curl -sf -X POST "http://127.0.0.1:$CANARY_PORT/reset" >/dev/null
+for i in $(seq 1 "$REPLICAS"); do router "$i" 1 10 false; done
+sleep 5
+pids=(); for i in $(seq 1 "$REPLICAS"); do pids+=("${PID[router-$i]}"); done
+IDLE_REPLICA=$(idle_cpu "${pids[@]}")
+TRIPS_IDLE=$(round_trips)
+log "   idle CPU: single $IDLE_SINGLE ms/s, replica $IDLE_REPLICA ms/s; Redis: $TRIPS_IDLE"
+for i in $(seq 1 "$REPLICAS"); do
+  start "load-$i" wrk -t1 -c"$GUARD_RATE" -s "$BENCH/wrk/users.lua" -d60s "http://127.0.0.1:$((PUBLIC_BASE + i))/api/items"
+done
+sleep 2
+TRIPS_LOAD=$(round_trips)
+curl -sf -X PUT "http://127.0.0.1:$CANARY_PORT/faults?errorRate=1" >/dev/null
+sleep 1
+TRIPS_FAILING=$(round_trips)
+log "   Redis under load: $TRIPS_LOAD; canary failing: $TRIPS_FAILING"
+for i in $(seq 1 "$REPLICAS"); do stop "load-$i"; stop "router-$i"; done
+curl -sf -X POST "http://127.0.0.1:$CANARY_PORT/reset" >/dev/null
 
 single_rps=$(median_of "${RPS[single]}") replica_rps=$(median_of "${RPS[replica]}")
 single_cpu=$(median_of "${CPU[single]}") replica_cpu=$(median_of "${CPU[replica]}")
@@ -157,5 +200,9 @@ cat <<REPORT
 - Admin write on one replica to the last of $((REPLICAS - 1)) others serving it: $PROPAGATION (goal: p99 < 250 ms).
   From the writer's decision-log time to the last replica's (each replica's own log, one clock).
 - Guard, one router: $GUARD_SINGLE.
+- Guard, one router serving what the $REPLICAS replicas serve ($((GUARD_RATE * REPLICAS)) wrk connections): $GUARD_SINGLE_ALL.
 - Guard, $REPLICAS replicas sharing the traffic: $GUARD_REPLICAS.
+- Idle router CPU over ${IDLE}s: single process $IDLE_SINGLE ms/s, replica mode $IDLE_REPLICA ms/s per replica.
+- Redis round trips from the routers ($REPLICAS replicas, MONITOR over ${IDLE}s): idle $TRIPS_IDLE;
+  under load ($GUARD_RATE wrk connections each) $TRIPS_LOAD; canary failing (guard off) $TRIPS_FAILING.
 REPORT

@@ -68,11 +68,23 @@ internal sealed class RedisServer : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>SIGSTOP: Redis stops answering but keeps what it was sent, and executes it on <see cref="Resume"/> (a stall, as a long GC or a full network buffer would leave it).</summary>
+    public void Pause() => Signal("-STOP");
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal("-CONT");
+
     public ValueTask DisposeAsync()
     {
         Kill();
         TempFolder.DeleteQuietly(_folder);
         return ValueTask.CompletedTask;
+    }
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", [signal, _process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
     }
 
     private async Task<bool> PingAsync()

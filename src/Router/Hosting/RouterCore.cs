@@ -52,7 +52,8 @@ internal sealed class RouterCore : IDisposable
         Store = new ReleaseStore(options, (IStatePersistence?)Shared ?? StateFile, time, retired,
             name => Math.Max(floor, Events.LastRevision(name)));
         Experiments = new ExperimentBook(stateFile + ".experiments.json", time);
-        Shared?.Attach(Store);
+        Signal = new FailureSignal(Shared is null ? null : Shared.Signal.Failed);
+        Shared?.Attach(Store, Counters, Signal.Poke);
         Events.Shared = Shared is null ? null : Shared.Events;
         Store.Committed += commit => Events.Record(Experiments.OnCommit(commit));
         Store.Committed += Metrics.OnCommit;
@@ -108,7 +109,7 @@ internal sealed class RouterCore : IDisposable
     public VersionCounters Counters { get; }
 
     /// <summary>Failures poke it; the guard loop waits on it.</summary>
-    public FailureSignal Signal { get; } = new();
+    public FailureSignal Signal { get; }
 
     public AnonymousUsers Anonymous { get; }
 

@@ -4,7 +4,8 @@ namespace Canary.Router.Metrics;
 /// How the request path wakes the guard loop without waiting for it: a failure pokes, the loop wakes. Many pokes
 /// between two wakes make one wake; a poke never blocks and never allocates.
 /// </summary>
-internal sealed class FailureSignal : IDisposable
+/// <param name="also">Poked with it: replica mode's loop, so a canary's failures reach the other replicas early.</param>
+internal sealed class FailureSignal(Action? also = null) : IDisposable
 {
     // No maximum count: a poke racing the loop's timeout can leave one extra wake, which is harmless.
     private readonly SemaphoreSlim _wake = new(0);
@@ -16,6 +17,8 @@ internal sealed class FailureSignal : IDisposable
         {
             _wake.Release();
         }
+
+        also?.Invoke();
     }
 
     /// <summary>Waits for a poke or the timeout; true when poked. Pokes after this returns wake the next wait.</summary>

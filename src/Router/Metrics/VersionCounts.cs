@@ -17,7 +17,7 @@ internal sealed class VersionCounts
     private long _slow;
     private System.Runtime.CompilerServices.StrongBox<CountSnapshot>? _peers;
 
-    /// <summary>Replica mode: what the other replicas counted for this version, as last read from Redis (never less than before).</summary>
+    /// <summary>Replica mode: what the other replicas counted for this version, as last read from Redis (<see cref="State.PeerTotals"/>; never less than before).</summary>
     public CountSnapshot Peers
     {
         get => Volatile.Read(ref _peers)?.Value ?? default;
@@ -97,11 +97,6 @@ internal readonly record struct CountSnapshot(long Requests, long ServerErrors, 
     public CountSnapshot Plus(CountSnapshot other) => new(
         Requests + other.Requests, ServerErrors + other.ServerErrors, TransportErrors + other.TransportErrors,
         GrpcErrors + other.GrpcErrors, Samples + other.Samples, Slow + other.Slow);
-
-    /// <summary>Field by field, the larger of the two.</summary>
-    public CountSnapshot Max(CountSnapshot other) => new(
-        Math.Max(Requests, other.Requests), Math.Max(ServerErrors, other.ServerErrors), Math.Max(TransportErrors, other.TransportErrors),
-        Math.Max(GrpcErrors, other.GrpcErrors), Math.Max(Samples, other.Samples), Math.Max(Slow, other.Slow));
 
     public CountSnapshot Minus(CountSnapshot earlier) => new(
         Requests - earlier.Requests, ServerErrors - earlier.ServerErrors, TransportErrors - earlier.TransportErrors,

@@ -10,23 +10,30 @@ namespace Canary.Router.State;
 /// <summary>
 /// Replica mode: the fleet's one state in Redis, under its key prefix (one hash tag, so a Redis Cluster keeps every key
 /// in one slot): <c>state</c> (release: the release as the state file keeps it), <c>revisions</c> (release: revision),
-/// <c>events</c> (the decision log, a capped stream), the <c>changed</c> channel, the step <c>lease</c>, the
-/// <c>cookie-key</c> and the fleet's running <c>counts</c> per release and version.
+/// <c>events</c> (the decision log, a capped stream), <c>generation</c> (moves with every write), the <c>changed</c>
+/// channel, the step <c>lease</c>, the <c>cookie-key</c>, and each replica's running totals: <c>totals</c> (replica:
+/// <see cref="PeerTotals.Format"/>), <c>pushes</c> (replica: its push's sequence number and Redis time) and the
+/// <c>counts</c> channel.
 /// <list type="bullet">
 /// <item>A write is one Lua script: every release it writes must still be at the revision this replica last saw there
 /// (compare-and-set), then all are written, logged and announced, or none.</item>
 /// <item>Changes of other replicas enter the local store through <see cref="ReleaseStore.Adopt"/> with their
-/// revisions (<see cref="SyncAsync"/>: on the channel's message, and every <see cref="SharedStateLoop.Period"/>).</item>
+/// revisions (<see cref="SyncAsync"/>: on the channel's message, and when a round finds the generation moved).</item>
+/// <item>A round (<see cref="RoundAsync"/>) is one script: lease, this replica's totals, the others' totals that moved,
+/// the generation. Its totals replace what it pushed before (never added), so a retried push cannot count twice.</item>
 /// <item>Redis unreachable: writes throw (operator changes are refused, guard rollbacks wait), reads keep the last
 /// state; the local state file is a cache of the last state Redis had, for a start while Redis is down.</item>
 /// </list>
 /// </summary>
 internal sealed class RedisStateStore : IStatePersistence, IDisposable
 {
-    /// <summary>How long the step lease lasts unless its holder renews it (every loop period).</summary>
+    /// <summary>How long the step lease lasts unless its holder renews it (every round).</summary>
     public static readonly TimeSpan LeaseTime = TimeSpan.FromSeconds(3);
 
-    // KEYS: state, revisions, events, lease. ARGV: channel, stream cap, lease holder required ('' = none), n, then n
+    /// <summary>A replica's totals count this long after its last push: then it is gone (what it counted stays in the sums).</summary>
+    public static readonly TimeSpan TotalsLifetime = TimeSpan.FromSeconds(10);
+
+    // KEYS: state, revisions, events, lease, generation. ARGV: channel, stream cap, lease holder required ('' = none), n, then n
     // times (release, expected revision, new revision, entry), then the decision-log events.
     private const string WriteScript = """
         if ARGV[3] ~= '' and redis.call('GET', KEYS[4]) ~= ARGV[3] then
@@ -46,47 +53,79 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         for i = 5 + n * 4, #ARGV do
           redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[i])
         end
+        if redis.call('EXISTS', KEYS[5]) == 0 then
+          -- Started from Redis's clock, so a generation after a flush never equals one a replica holds from before.
+          local t = redis.call('TIME')
+          redis.call('SET', KEYS[5], t[1] .. string.format('%06d', tonumber(t[2])))
+        end
+        redis.call('INCR', KEYS[5])
         redis.call('PUBLISH', ARGV[1], 'changed')
         return {1, '', '0'}
         """;
 
-    // KEYS: lease. ARGV: this replica, milliseconds. 1 when this replica holds it now.
-    private const string LeaseScript = """
+    // KEYS: state, generation. The state with the generation it is at.
+    private const string ReadScript = """
+        return {redis.call('GET', KEYS[2]) or '0', redis.call('HGETALL', KEYS[1])}
+        """;
+
+    // KEYS: lease, pushes, totals, generation. ARGV: this replica, lease (ms), totals' lifetime (ms), this push's
+    // sequence number, whether it pushes (1/0), its totals, the counts channel ('' = no announcement), then pairs of
+    // (peer, sequence number last taken). Returns {lease held (1/0), generation, own totals missing (1/0),
+    // {peer, sequence, totals (nil when already taken)}...}; forgets peers whose last push is older than the lifetime.
+    private const string RoundScript = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local holder = redis.call('GET', KEYS[1])
+        local held = 0
         if holder == ARGV[1] then
           redis.call('PEXPIRE', KEYS[1], ARGV[2])
-          return 1
-        end
-        if not holder then
+          held = 1
+        elseif not holder then
           redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-          return 1
+          held = 1
         end
-        return 0
-        """;
-
-    // KEYS: the fleet's counts of each release and version. ARGV: their lifetime (ms), then six deltas per key.
-    // Returns each key's totals after the addition.
-    private const string CountsScript = """
-        local fields = {'requests', 'serverErrors', 'transportErrors', 'grpcErrors', 'samples', 'slow'}
-        local totals = {}
-        for k = 1, #KEYS do
-          local row = {}
-          for f = 1, 6 do
-            row[f] = redis.call('HINCRBY', KEYS[k], fields[f], ARGV[1 + (k - 1) * 6 + f])
+        local missing = 0
+        if ARGV[5] == '1' then
+          redis.call('HSET', KEYS[3], ARGV[1], ARGV[6])
+          if ARGV[7] ~= '' then
+            redis.call('PUBLISH', ARGV[7], ARGV[1] .. ' ' .. ARGV[4] .. '\n' .. ARGV[6])
           end
-          redis.call('PEXPIRE', KEYS[k], ARGV[1])
-          totals[k] = row
+        elseif redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
+          missing = 1
         end
-        return totals
+        redis.call('HSET', KEYS[2], ARGV[1], ARGV[4] .. ' ' .. now)
+        local known = {}
+        for i = 8, #ARGV, 2 do
+          known[ARGV[i]] = ARGV[i + 1]
+        end
+        local peers = {}
+        local pushes = redis.call('HGETALL', KEYS[2])
+        for i = 1, #pushes, 2 do
+          local peer = pushes[i]
+          if peer ~= ARGV[1] then
+            local seq, at = string.match(pushes[i + 1], '(%d+) (%d+)')
+            if now - tonumber(at) > tonumber(ARGV[3]) then
+              redis.call('HDEL', KEYS[2], peer)
+              redis.call('HDEL', KEYS[3], peer)
+            else
+              table.insert(peers, peer)
+              table.insert(peers, seq)
+              table.insert(peers, known[peer] ~= seq and (redis.call('HGET', KEYS[3], peer) or '') or false)
+            end
+          end
+        end
+        return {held, redis.call('GET', KEYS[4]) or '0', missing, peers}
         """;
 
-    /// <summary>A version's fleet counts outlive the last replica counting it by this long.</summary>
-    private static readonly TimeSpan CountsLifetime = TimeSpan.FromHours(1);
 
-    // What this replica has added to the fleet's counts so far, per release and version, and what the others had
-    // counted before its first push (never news to its guard). The loop's alone.
-    private readonly Dictionary<(string Release, string Version), CountSnapshot> _pushed = [];
-    private readonly Dictionary<(string Release, string Version), CountSnapshot> _before = [];
+    // This replica's part of the fleet's totals, the loop's alone: what its last push carried, and that push's number.
+    private Dictionary<(string Release, string Version), CountSnapshot> _pushed = [];
+    private long _sequence;
+    private bool _pushAgain = true;
+
+    // The other replicas' totals; the loop and the counts channel's handler take turns.
+    private readonly PeerTotals _peers = new();
+    private readonly Lock _peersGate = new();
     private readonly ConnectionMultiplexer _redis;
     private readonly IDatabase _db;
     private readonly StateFile _cache;
@@ -94,16 +133,26 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
     private readonly string _prefix;
     private readonly RedisKey[] _writeKeys;
     private readonly RedisChannel _changed;
+    private readonly RedisChannel _counts;
+    private readonly RedisKey[] _roundKeys;
+    private readonly TimeSpan _totalsLifetime;
 
     // The revision of each release in Redis when this replica last wrote or read it: what a write expects to find.
     private readonly Dictionary<string, long> _known = new(StringComparer.Ordinal);
     private ReleaseStore? _store;
+    private VersionCounters? _counters;
+    private Action? _peersCounted;
     private bool _subscribed;
+
+    // The state's generation in Redis when this replica last read the state; null before the first read.
+    private string? _generation;
     private volatile string? _error = "not connected yet";
     private long _leaseUntil;
 
-    public RedisStateStore(RouterOptions options, StateFile cache, Gauge up)
+    /// <param name="totalsLifetime">How long a replica's totals count after its last push (tests shorten it).</param>
+    public RedisStateStore(RouterOptions options, StateFile cache, Gauge up, TimeSpan? totalsLifetime = null)
     {
+        _totalsLifetime = totalsLifetime ?? TotalsLifetime;
         var configuration = ConfigurationOptions.Parse(options.Redis!);
 
         // A replica starts (from its cache) while Redis is down and reconnects by itself; a command while it is down
@@ -116,16 +165,21 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         _cache = cache;
         _up = up;
         _prefix = "{" + options.RedisKeyPrefix + "}";
-        _writeKeys = [_prefix + "state", _prefix + "revisions", _prefix + "events", _prefix + "lease"];
+        _writeKeys = [_prefix + "state", _prefix + "revisions", _prefix + "events", _prefix + "lease", _prefix + "generation"];
+        _roundKeys = [_writeKeys[3], _prefix + "pushes", _prefix + "totals", _writeKeys[4]];
         _changed = RedisChannel.Literal(_prefix + "changed");
+        _counts = RedisChannel.Literal(_prefix + "counts");
         _redis.ConnectionFailed += (_, e) => Down(e.Exception?.Message ?? e.FailureType.ToString());
     }
 
     /// <summary>This process among the replicas: the lease holder's name.</summary>
     public string Replica { get; } = Guid.NewGuid().ToString("N")[..12];
 
-    /// <summary>Poked when another replica announces a change (or a write met one): the loop reads at once.</summary>
-    public FailureSignal Wake { get; } = new();
+    /// <summary>
+    /// The loop's wake: <see cref="RoundSignal.Changed"/> when another replica announces a change (or a write met
+    /// one), <see cref="RoundSignal.Failed"/> when a request of this replica failed.
+    /// </summary>
+    public RoundSignal Signal { get; } = new();
 
     /// <summary>Why Redis cannot be used now; null while it answers.</summary>
     public string? Error => _error;
@@ -133,11 +187,16 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
     /// <summary>Whether this replica may advance steps and promote now (at most one replica at a time).</summary>
     public bool HoldsLease => TimeProvider.System.GetTimestamp() < Volatile.Read(ref _leaseUntil);
 
-    /// <summary>The fleet's running counts of one release and version.</summary>
-    public RedisKey CountsKey(string release, string version) => $"{_prefix}counts:{release}:{version}";
-
-    /// <summary>The store this persists; its remote changes go into it.</summary>
-    public void Attach(ReleaseStore store) => _store = store;
+    /// <summary>
+    /// The store this persists (its remote changes go into it), and the totals the guard judges (the other replicas'
+    /// go into their <see cref="VersionCounts.Peers"/>; <paramref name="peersCounted"/> is called when an announcement brought new ones).
+    /// </summary>
+    public void Attach(ReleaseStore store, VersionCounters counters, Action? peersCounted = null)
+    {
+        _store = store;
+        _counters = counters;
+        _peersCounted = peersCounted;
+    }
 
     /// <summary>
     /// The state file's document as Redis has it (no retired list: a release keeps its revision there), null when
@@ -206,14 +265,10 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         Dictionary<string, StateFile.Entry> remote;
         try
         {
-            if (!_subscribed)
-            {
-                // Once subscribed, the connection subscribes again by itself after a reconnection.
-                await _redis.GetSubscriber().SubscribeAsync(_changed, (_, _) => Wake.Poke());
-                _subscribed = true;
-            }
-
-            remote = Parse(await _db.HashGetAllAsync(_writeKeys[0]));
+            await SubscribeAsync();
+            var read = (RedisResult[])(await _db.ScriptEvaluateAsync(ReadScript, [_writeKeys[0], _writeKeys[4]], []))!;
+            remote = Parse((RedisResult[])read[1]!);
+            _generation = (string)read[0]!;
             Up();
         }
         catch (Exception e) when (Unreachable(e))
@@ -258,68 +313,116 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         }
     }
 
-    /// <summary>Takes or renews the step lease; it is held until <see cref="LeaseTime"/> after the last renewal Redis acknowledged.</summary>
-    public async Task RenewLeaseAsync()
+    /// <summary>
+    /// One round, one round trip: takes or renews the step lease (held until <see cref="LeaseTime"/> after the last
+    /// renewal Redis acknowledged), pushes this replica's running totals (when they moved; announced on the counts
+    /// channel when <paramref name="announce"/>), takes the other replicas' that moved since it last took them into
+    /// the guard's totals, then reads the state when its generation moved (or writes what this replica still owes).
+    /// Redis down: the others' totals stay as last read, so the guard goes on judging this replica's traffic.
+    /// </summary>
+    public async Task RoundAsync(bool announce = false)
     {
+        var own = new Dictionary<(string Release, string Version), CountSnapshot>();
+        foreach (var (key, counts) in _counters!.All())
+        {
+            var totals = counts.Snapshot();
+            if (totals != default)
+            {
+                own[key] = totals;
+            }
+        }
+
+        var moved = _pushAgain || own.Count != _pushed.Count || own.Any(o => _pushed.GetValueOrDefault(o.Key) != o.Value);
+        if (moved)
+        {
+            // Every attempt a new number: a push whose answer was lost is not taken for the one that follows it.
+            _sequence++;
+        }
+
+        List<RedisValue> args = [Replica, (long)LeaseTime.TotalMilliseconds, (long)_totalsLifetime.TotalMilliseconds, _sequence,
+            moved ? 1 : 0, moved ? PeerTotals.Format(own) : "", moved && announce ? _counts.ToString() : ""];
+        lock (_peersGate)
+        {
+            foreach (var (peer, sequence) in _peers.Known)
+            {
+                args.AddRange([peer, sequence]);
+            }
+        }
+
         var asked = TimeProvider.System.GetTimestamp();
+        RedisResult[] result;
         try
         {
-            var held = (int)await _db.ScriptEvaluateAsync(LeaseScript, [_writeKeys[3]],
-                [Replica, (long)LeaseTime.TotalMilliseconds]) == 1;
-
-            // Counted from before the request, with a margin: this replica stops before Redis lets another take over.
-            Volatile.Write(ref _leaseUntil, held ? asked + (long)(LeaseTime.TotalSeconds * 0.8 * TimeProvider.System.TimestampFrequency) : 0);
+            await SubscribeAsync();
+            result = (RedisResult[])(await _db.ScriptEvaluateAsync(RoundScript, _roundKeys, [.. args]))!;
+            Up();
         }
         catch (Exception e) when (Unreachable(e))
         {
             Volatile.Write(ref _leaseUntil, 0);
             Down(e.Message);
+            return;
+        }
+
+        // Counted from before the request, with a margin: this replica stops before Redis lets another take over.
+        Volatile.Write(ref _leaseUntil, (int)result[0] == 1 ? asked + (long)(LeaseTime.TotalSeconds * 0.8 * TimeProvider.System.TimestampFrequency) : 0);
+        if (moved)
+        {
+            _pushed = own;
+        }
+
+        // Redis lost this replica's totals (restarted, flushed, or took it for gone): the next round pushes them again.
+        _pushAgain = (int)result[2] == 1;
+        TakePeers((RedisResult[])result[3]!);
+
+        var store = _store!;
+        if ((string)result[1]! != _generation)
+        {
+            await SyncAsync();
+        }
+        else if (store.Unwritten)
+        {
+            store.Flush();
         }
     }
 
-    /// <summary>
-    /// Adds what this replica counted since the last push to the fleet's running counts, and takes what the other
-    /// replicas counted since its first push (<see cref="VersionCounts.Peers"/>): the guard judges the sum. Redis down: the others' counts
-    /// stay as last read, so the guard goes on judging this replica's traffic.
-    /// </summary>
-    public async Task PushCountsAsync(VersionCounters counters)
+    /// <summary>Whether this replica counted failures of a canary that its last push did not carry.</summary>
+    public bool CanaryFailed()
     {
-        var all = counters.All();
-        if (all.Count == 0)
+        foreach (var release in _store!.Current.Releases)
         {
-            return;
-        }
-
-        var own = all.Select(a => a.Value.Snapshot()).ToArray();
-        List<RedisValue> args = [(long)CountsLifetime.TotalMilliseconds];
-        for (var i = 0; i < all.Count; i++)
-        {
-            var delta = own[i].Minus(_pushed.GetValueOrDefault(all[i].Key));
-            args.AddRange([delta.Requests, delta.ServerErrors, delta.TransportErrors, delta.GrpcErrors, delta.Samples, delta.Slow]);
-        }
-
-        RedisResult[] totals;
-        try
-        {
-            totals = (RedisResult[])(await _db.ScriptEvaluateAsync(CountsScript, [.. all.Select(a => CountsKey(a.Key.Release, a.Key.Version))], [.. args]))!;
-        }
-        catch (Exception e) when (Unreachable(e))
-        {
-            Down(e.Message);
-            return;
-        }
-
-        for (var i = 0; i < all.Count; i++)
-        {
-            _pushed[all[i].Key] = own[i];
-            var row = (long[])totals[i]!;
-            var others = new CountSnapshot(row[0], row[1], row[2], row[3], row[4], row[5]).Minus(own[i]);
-            if (!_before.TryGetValue(all[i].Key, out var before))
+            if (release.Canary is { } canary
+                && _counters!.For(release.Name, canary).Snapshot().Failures > _pushed.GetValueOrDefault((release.Name, canary)).Failures)
             {
-                _before[all[i].Key] = before = others;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // The round's peers: {name, sequence, totals or nil when already taken}... The ones not listed are gone.
+    private void TakePeers(RedisResult[] peers)
+    {
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        lock (_peersGate)
+        {
+            var changed = false;
+            for (var i = 0; i + 2 < peers.Length; i += 3)
+            {
+                var name = (string)peers[i]!;
+                live.Add(name);
+                if (!peers[i + 2].IsNull)
+                {
+                    changed |= _peers.Merge(name, long.Parse((string)peers[i + 1]!, CultureInfo.InvariantCulture), PeerTotals.Parse((string)peers[i + 2]!));
+                }
             }
 
-            all[i].Value.Peers = all[i].Value.Peers.Max(others.Minus(before));
+            changed |= _peers.Keep(live);
+            if (changed)
+            {
+                ApplyPeers();
+            }
         }
     }
 
@@ -370,7 +473,7 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
     public void Dispose()
     {
         _redis.Dispose();
-        Wake.Dispose();
+        Signal.Dispose();
     }
 
     /// <summary>Whether an exception means Redis could not be reached or did not answer in time.</summary>
@@ -430,7 +533,7 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
             case -1:
                 throw new StateConflictException("this replica does not hold the step lease");
             case 0:
-                Wake.Poke();
+                Signal.Changed();
                 throw new StateConflictException($"release '{result[1]}' was changed on another replica (revision {result[2]})");
         }
 
@@ -465,5 +568,60 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         }
 
         return remote;
+    }
+
+    // HGETALL's reply inside a script: name, value, name, value...
+    private static Dictionary<string, StateFile.Entry> Parse(RedisResult[] fields) =>
+        Parse([.. Enumerable.Range(0, fields.Length / 2).Select(i => new HashEntry((string)fields[2 * i]!, (RedisValue)fields[(2 * i) + 1]))]);
+
+    private async Task SubscribeAsync()
+    {
+        if (_subscribed)
+        {
+            return;
+        }
+
+        // Once subscribed, the connection subscribes again by itself after a reconnection.
+        var subscriber = _redis.GetSubscriber();
+        await subscriber.SubscribeAsync(_changed, (_, _) => Signal.Changed());
+        await subscriber.SubscribeAsync(_counts, (_, message) => Announced(message!));
+        _subscribed = true;
+    }
+
+    // Another replica's push that came forward (new failures of a canary): into the guard's totals now, not at the next round.
+    private void Announced(string message)
+    {
+        var header = message.IndexOf('\n', StringComparison.Ordinal);
+        var words = header < 0 ? [] : message[..header].Split(' ');
+        if (words.Length != 2 || words[0] == Replica || !long.TryParse(words[1], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+        {
+            return;
+        }
+
+        lock (_peersGate)
+        {
+            if (!_peers.Merge(words[0], sequence, PeerTotals.Parse(message[(header + 1)..])))
+            {
+                return;
+            }
+
+            ApplyPeers();
+        }
+
+        _peersCounted?.Invoke();
+    }
+
+    // The peers' sums into the totals the guard judges; only those that moved (a new Peers value allocates).
+    private void ApplyPeers()
+    {
+        foreach (var key in _peers.Keys)
+        {
+            var counts = _counters!.For(key.Release, key.Version);
+            var sum = _peers.Sum(key);
+            if (counts.Peers != sum)
+            {
+                counts.Peers = sum;
+            }
+        }
     }
 }

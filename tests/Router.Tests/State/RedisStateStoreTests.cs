@@ -6,7 +6,7 @@ using StackExchange.Redis;
 
 namespace Canary.Router.Tests.State;
 
-/// <summary>Two replicas' stores over one real redis-server: compare-and-set, adoption, fail-static writes, counts, lease.</summary>
+/// <summary>Replicas' stores over one real redis-server: compare-and-set, adoption, fail-static writes, rounds (totals, lease, generation).</summary>
 public sealed class RedisStateStoreTests : IAsyncLifetime
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("canary-redis-store-").FullName;
@@ -123,32 +123,140 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task PushCounts_TwoReplicas_EachSeesTheSumSinceItsFirstPush()
+    public async Task Round_TwoReplicas_EachSeesTheSumSinceItsFirstRound()
     {
         using var a = Start("a");
         using var b = Start("b");
-        await a.Shared.PushCountsAsync(a.Counters);
-        await b.Shared.PushCountsAsync(b.Counters);
+        await a.Shared.RoundAsync();
+        await b.Shared.RoundAsync();
         Record(a.Counters, 5, failures: 1);
         Record(b.Counters, 7, failures: 3);
 
-        await a.Shared.PushCountsAsync(a.Counters);
-        await b.Shared.PushCountsAsync(b.Counters);
-        await a.Shared.PushCountsAsync(a.Counters);
+        await a.Shared.RoundAsync();
+        await b.Shared.RoundAsync();
+        await a.Shared.RoundAsync();
         Record(b.Counters, 2, failures: 0);
-        await b.Shared.PushCountsAsync(b.Counters);
+        await b.Shared.RoundAsync();
 
         Assert.Equal(new CountSnapshot(12, 4, 0, 0, 12, 0), a.Counters.For("shop", "v2").Fleet());
         Assert.Equal(new CountSnapshot(14, 4, 0, 0, 14, 0), b.Counters.For("shop", "v2").Fleet());
 
         // A replica started later judges what is counted from then on, not the fleet's past.
         using var c = Start("c");
-        await c.Shared.PushCountsAsync(c.Counters);
+        await c.Shared.RoundAsync();
         Assert.Equal(default, c.Counters.For("shop", "v2").Fleet());
         Record(a.Counters, 3, failures: 3);
-        await a.Shared.PushCountsAsync(a.Counters);
-        await c.Shared.PushCountsAsync(c.Counters);
+        await a.Shared.RoundAsync();
+        await c.Shared.RoundAsync();
         Assert.Equal(new CountSnapshot(3, 3, 0, 0, 3, 0), c.Counters.For("shop", "v2").Fleet());
+    }
+
+    [Fact]
+    public async Task Round_PushRetriedAfterItsAnswerWasLost_CountedOnce()
+    {
+        using var a = Start("a", ",asyncTimeout=300,syncTimeout=300");
+        using var b = Start("b");
+        await a.Shared.RoundAsync();
+        await b.Shared.RoundAsync();
+        Record(a.Counters, 5, failures: 2);
+
+        // Redis stalls: a's push times out unanswered, then runs when Redis resumes; a pushes again in its next round.
+        _redis.Pause();
+        await a.Shared.RoundAsync();
+        Assert.NotNull(a.Shared.Error);
+        _redis.Resume();
+        await UntilAsync(async () =>
+        {
+            await a.Shared.RoundAsync();
+            return a.Shared.Error is null;
+        });
+        await b.Shared.RoundAsync();
+
+        Assert.Equal(new CountSnapshot(5, 2, 0, 0, 5, 0), b.Counters.For("shop", "v2").Fleet());
+    }
+
+    [Fact]
+    public async Task Round_ReplicaStoppedPushing_GoneFromRedisItsCountsStay()
+    {
+        var lifetime = TimeSpan.FromMilliseconds(500);
+        using var a = Start("a", lifetime: lifetime);
+        using (var b = Start("b", lifetime: lifetime))
+        {
+            await a.Shared.RoundAsync();
+            await b.Shared.RoundAsync();
+            await a.Shared.RoundAsync();
+            Record(b.Counters, 4, failures: 4);
+            await b.Shared.RoundAsync();
+        }
+
+        await a.Shared.RoundAsync();
+        Assert.Equal(new CountSnapshot(4, 4, 0, 0, 4, 0), a.Counters.For("shop", "v2").Fleet());
+        using var admin = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        await UntilAsync(async () =>
+        {
+            await a.Shared.RoundAsync();
+            return await admin.GetDatabase().HashLengthAsync("{test:}pushes") == 1;
+        });
+
+        // b's counts stay in a's sum (its windows never see totals go down); Redis holds only a's totals.
+        Assert.Equal(new CountSnapshot(4, 4, 0, 0, 4, 0), a.Counters.For("shop", "v2").Fleet());
+        Assert.Equal([a.Shared.Replica], (await admin.GetDatabase().HashKeysAsync("{test:}totals")).Select(k => (string)k!));
+        Record(a.Counters, 1, failures: 0);
+        await a.Shared.RoundAsync();
+        Assert.Equal(new CountSnapshot(5, 4, 0, 0, 5, 0), a.Counters.For("shop", "v2").Fleet());
+    }
+
+    [Fact]
+    public async Task Round_Announced_OtherReplicaCountsItWithoutARound()
+    {
+        using var a = Start("a");
+        var counted = 0;
+        using var b = Start("b", peersCounted: () => Interlocked.Increment(ref counted));
+        await a.Shared.RoundAsync();
+        await b.Shared.RoundAsync();
+        Record(a.Counters, 3, failures: 3);
+
+        Assert.True(a.Shared.CanaryFailed());
+        await a.Shared.RoundAsync(announce: true);
+        Assert.False(a.Shared.CanaryFailed());
+
+        await UntilAsync(() => Task.FromResult(Volatile.Read(ref counted) == 1));
+        Assert.Equal(new CountSnapshot(3, 3, 0, 0, 3, 0), b.Counters.For("shop", "v2").Fleet());
+    }
+
+    [Fact]
+    public async Task Round_NothingChanged_OneScriptAndNoStateRead()
+    {
+        using var a = Start("a");
+        await a.Shared.RoundAsync();
+        using var admin = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",allowAdmin=true");
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        await server.ExecuteAsync("CONFIG", "RESETSTAT");
+
+        await a.Shared.RoundAsync();
+        await a.Shared.RoundAsync();
+        await a.Shared.RoundAsync();
+
+        // Calls from scripts count too: three scripts, and each read only the pushes hash (HGETALL), not the state.
+        var stats = ((string)(await server.ExecuteAsync("INFO", "commandstats"))!).Split('\n');
+        long Calls(string command) => stats.Where(l => l.StartsWith($"cmdstat_{command}:", StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split("calls=")[1].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture)).Sum();
+        Assert.Equal(3, Calls("evalsha") + Calls("eval"));
+        Assert.Equal(3, Calls("hgetall"));
+    }
+
+    [Fact]
+    public async Task Round_GenerationMoved_ReadsTheState()
+    {
+        using var a = Start("a");
+        using var b = Start("b");
+        await a.Shared.RoundAsync();
+        b.Store.Apply("shop", s => ReleaseTransitions.SetWeight(s, 40));
+
+        await a.Shared.RoundAsync();
+
+        Assert.Equal(40, a.Store.Get("shop")!.Weight);
+        Assert.Equal(b.Store.Get("shop")!.Revision, a.Store.Get("shop")!.Revision);
     }
 
     [Fact]
@@ -156,8 +264,8 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     {
         using var a = Start("a");
         using var b = Start("b");
-        await a.Shared.RenewLeaseAsync();
-        await b.Shared.RenewLeaseAsync();
+        await a.Shared.RoundAsync();
+        await b.Shared.RoundAsync();
         Assert.True(a.Shared.HoldsLease);
         Assert.False(b.Shared.HoldsLease);
 
@@ -196,22 +304,22 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     }
 
     /// <summary>A replica as RouterCore starts one: the fleet's state from Redis over router.json (release shop at 10%).</summary>
-    private Replica Start(string name)
+    private Replica Start(string name, string configuration = "", TimeSpan? lifetime = null, Action? peersCounted = null)
     {
-        var options = new RouterOptions { Releases = [StoreRig.Options("shop")], Redis = _redis.Configuration, RedisKeyPrefix = "test:" };
-        return new Replica(options, Path.Combine(_folder, name + ".state.json"));
+        var options = new RouterOptions { Releases = [StoreRig.Options("shop")], Redis = _redis.Configuration + configuration, RedisKeyPrefix = "test:" };
+        return new Replica(options, Path.Combine(_folder, name + ".state.json"), lifetime, peersCounted);
     }
 
     private sealed class Replica : IDisposable
     {
         private readonly RouterMetrics _metrics = new();
 
-        public Replica(RouterOptions options, string stateFile)
+        public Replica(RouterOptions options, string stateFile, TimeSpan? lifetime, Action? peersCounted)
         {
-            Shared = new RedisStateStore(options, new StateFile(stateFile), _metrics.StoreUp);
+            Shared = new RedisStateStore(options, new StateFile(stateFile), _metrics.StoreUp, lifetime);
             var persisted = Shared.Read();
             Store = new ReleaseStore(options, Shared, TimeProvider.System);
-            Shared.Attach(Store);
+            Shared.Attach(Store, Counters, peersCounted);
             var restored = persisted?.Restore(options) ?? [];
             Store.Replace(options, RoutingTable.Build(options, _metrics, Counters, RoutingTable.Empty), ReleaseReconciler.Reconcile, StoreRig.Reload, restored.GetValueOrDefault);
         }

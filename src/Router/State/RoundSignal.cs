@@ -1,0 +1,42 @@
+namespace Canary.Router.State;
+
+/// <summary>
+/// What wakes replica mode's loop before its timer: another replica announced a change (<see cref="Changed"/>), or
+/// this replica's requests failed (<see cref="Failed"/>). Each is a flag the loop takes when it acts on it; while one
+/// is set, more pokes of it cost an interlocked exchange and wake nothing (a failing canary at 1,000 requests a second
+/// wakes the loop once per push, not once per request).
+/// </summary>
+internal sealed class RoundSignal : IDisposable
+{
+    // No maximum count: a poke racing the loop's timeout can leave one extra wake, which is harmless.
+    private readonly SemaphoreSlim _wake = new(0);
+    private int _changed;
+    private int _failed;
+
+    public bool ChangedPending => Volatile.Read(ref _changed) == 1;
+
+    public bool FailedPending => Volatile.Read(ref _failed) == 1;
+
+    public void Changed() => Raise(ref _changed);
+
+    public void Failed() => Raise(ref _failed);
+
+    /// <summary>Clears the change flag: the loop reads the state now.</summary>
+    public bool TakeChanged() => Interlocked.Exchange(ref _changed, 0) == 1;
+
+    /// <summary>Clears the failure flag: the loop pushes now, or found nothing to push early.</summary>
+    public void TakeFailed() => Volatile.Write(ref _failed, 0);
+
+    /// <summary>Waits for a poke or the timeout.</summary>
+    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellation) => _wake.WaitAsync(timeout, cancellation);
+
+    public void Dispose() => _wake.Dispose();
+
+    private void Raise(ref int flag)
+    {
+        if (Interlocked.Exchange(ref flag, 1) == 0)
+        {
+            _wake.Release();
+        }
+    }
+}
