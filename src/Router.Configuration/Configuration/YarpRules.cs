@@ -136,6 +136,46 @@ internal static class YarpRules
             yield return $"No matching ILoadBalancingPolicy found for the load balancing policy '{loadBalancing}' set on the cluster '{id}'.";
         }
 
+        // YARP 2.3's order: health checks before the rest of session affinity.
+        var available = string.IsNullOrEmpty(cluster.HealthCheck?.AvailableDestinationsPolicy) ? "HealthyOrPanic" : cluster.HealthCheck.AvailableDestinationsPolicy;
+        if (!AvailableDestinations.Contains(available))
+        {
+            yield return $"No matching IAvailableDestinationsPolicy found for the available destinations policy '{available}' set on the cluster.'{id}'.";
+        }
+
+        if (cluster.HealthCheck?.Active is { Enabled: true } active)
+        {
+            var policy = string.IsNullOrEmpty(active.Policy) ? "ConsecutiveFailures" : active.Policy;
+            if (!ActiveHealth.Contains(policy))
+            {
+                yield return $"No matching IActiveHealthCheckPolicy found for the active health check policy name '{policy}' set on the cluster '{id}'.";
+            }
+
+            if (active.Interval <= TimeSpan.Zero)
+            {
+                yield return $"Destination probing interval set on the cluster '{id}' must be positive.";
+            }
+
+            if (active.Timeout <= TimeSpan.Zero)
+            {
+                yield return $"Destination probing timeout set on the cluster '{id}' must be positive.";
+            }
+        }
+
+        if (cluster.HealthCheck?.Passive is { Enabled: true } passive)
+        {
+            var policy = string.IsNullOrEmpty(passive.Policy) ? "TransportFailureRate" : passive.Policy;
+            if (!PassiveHealth.Contains(policy))
+            {
+                yield return $"No matching IPassiveHealthCheckPolicy found for the passive health check policy name '{policy}' set on the cluster '{id}'.";
+            }
+
+            if (passive.ReactivationPeriod <= TimeSpan.Zero)
+            {
+                yield return $"Unhealthy destination reactivation period set on the cluster '{id}' must be positive.";
+            }
+        }
+
         if (cluster.SessionAffinity is { Enabled: true } sessionAffinity)
         {
             var failure = string.IsNullOrEmpty(sessionAffinity.FailurePolicy) ? "Redistribute" : sessionAffinity.FailurePolicy;
@@ -175,45 +215,6 @@ internal static class YarpRules
             if (client.ResponseHeaderEncoding is { } response && !IsEncoding(response))
             {
                 yield return $"Invalid response header encoding '{response}'.";
-            }
-        }
-
-        var available = string.IsNullOrEmpty(cluster.HealthCheck?.AvailableDestinationsPolicy) ? "HealthyOrPanic" : cluster.HealthCheck.AvailableDestinationsPolicy;
-        if (!AvailableDestinations.Contains(available))
-        {
-            yield return $"No matching IAvailableDestinationsPolicy found for the available destinations policy '{available}' set on the cluster.'{id}'.";
-        }
-
-        if (cluster.HealthCheck?.Active is { Enabled: true } active)
-        {
-            var policy = string.IsNullOrEmpty(active.Policy) ? "ConsecutiveFailures" : active.Policy;
-            if (!ActiveHealth.Contains(policy))
-            {
-                yield return $"No matching IActiveHealthCheckPolicy found for the active health check policy name '{policy}' set on the cluster '{id}'.";
-            }
-
-            if (active.Interval <= TimeSpan.Zero)
-            {
-                yield return $"Destination probing interval set on the cluster '{id}' must be positive.";
-            }
-
-            if (active.Timeout <= TimeSpan.Zero)
-            {
-                yield return $"Destination probing timeout set on the cluster '{id}' must be positive.";
-            }
-        }
-
-        if (cluster.HealthCheck?.Passive is { Enabled: true } passive)
-        {
-            var policy = string.IsNullOrEmpty(passive.Policy) ? "TransportFailureRate" : passive.Policy;
-            if (!PassiveHealth.Contains(policy))
-            {
-                yield return $"No matching IPassiveHealthCheckPolicy found for the passive health check policy name '{policy}' set on the cluster '{id}'.";
-            }
-
-            if (passive.ReactivationPeriod <= TimeSpan.Zero)
-            {
-                yield return $"Unhealthy destination reactivation period set on the cluster '{id}' must be positive.";
             }
         }
     }
