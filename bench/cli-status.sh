@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `canary status` against a router with many releases (issue 16's goal: under 200 ms with 50), timed by hyperfine
-# next to curl of the same admin endpoint and `canary --help` (the CLI's start-up alone), all in the same run.
+# next to curl of the same admin endpoint and `canary --help` (the CLI's start-up alone), all in the same run. The
+# CLI is installed as the README says (on linux-x64 the Native AOT package), and its validate is checked against
+# `dotnet run --project src/Cli -- validate` on the same files first.
 # Writes bench/results/cli-status-YYYY-MM-DD.md and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,12 +27,16 @@ done
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 work=$(mktemp -d)
-# The CLI as the README installs it: packed (on linux-x64 the ReadyToRun package) and installed as a tool.
+# The CLI as the README installs it: packed in two steps (the pointer and portable packages, then the linux-x64
+# one, published with Native AOT) and installed as a tool.
 dotnet build src/Router -c Release -nologo -v q >/dev/null
+dotnet build src/Cli -c Release -nologo -v q >/dev/null
 dotnet pack src/Cli -c Release -o "$work/nupkg" -nologo -v q >/dev/null
+dotnet pack src/Cli -c Release -r linux-x64 -o "$work/nupkg" -nologo -v q >/dev/null
 dotnet tool install --tool-path "$work/tools" --add-source "$work/nupkg" Canary.Cli >/dev/null
 router=src/Router/bin/Release/net10.0/Canary.Router
 cli=$work/tools/canary
+file -L "$cli" | grep -q ELF || { echo "cli-status.sh: the installed canary is not the native binary" >&2; exit 1; }
 
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
@@ -46,6 +52,17 @@ trap cleanup EXIT INT TERM
   done
   printf '}}}\n'
 } > "$work/router.json"
+
+# validate: the native tool lists what the built CLI lists, on a valid file and on a broken one.
+sed 's/"Weight": 10,/"Weight": 150, "Wieght": 1,/; s/"Stable": "v1", "Canary": "v2"/"Stable": "v1", "Canary": "v9"/' "$work/router.json" > "$work/broken.json"
+for file in "$work/router.json" "$work/broken.json"; do
+  for format in text json; do
+    native=$("$cli" validate "$file" -o "$format"; echo "exit $?") || true
+    managed=$(dotnet run --project src/Cli -c Release --no-build -- validate "$file" -o "$format"; echo "exit $?") || true
+    [ "$native" = "$managed" ] || { echo "cli-status.sh: validate $file -o $format differs between the native tool and dotnet run" >&2; diff <(echo "$managed") <(echo "$native") >&2; exit 1; }
+  done
+done
+parity="validate: native tool and \`dotnet run --project src/Cli -- validate\` print the same (text and json, exit code included) for this run's router.json and a broken copy ($(grep -c 'Router\.' <<<"$("$cli" validate "$work/broken.json")") problems)."
 
 export CANARY_ADMIN_URL="http://127.0.0.1:$ADMIN_PORT" CANARY_ADMIN_KEY="bench-$RANDOM$RANDOM"
 "$router" --config "$work/router.json" > "$work/router.log" 2>&1 &
@@ -66,6 +83,9 @@ mkdir -p "$(dirname "$RESULTS")"
   echo "# canary status, $RELEASES releases ($(date -u +'%F %H:%M') UTC)"
   echo
   echo "hyperfine, $RUNS runs after 3 warm-ups, each command a new process; the router (Release) running on the same 2 cores."
+  echo "The CLI: the Native AOT tool package for linux-x64 ($(du -k "$(readlink -f "$cli")" | cut -f1) KB binary), installed with dotnet tool install."
+  echo
+  echo "$parity"
   echo "Goal: \`canary status\` under 200 ms. The key is passed by environment, never on the command line."
   echo
   sed "s/$CANARY_ADMIN_KEY/KEY/g" "$work/table.md"

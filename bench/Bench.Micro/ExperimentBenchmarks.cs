@@ -37,7 +37,7 @@ public class ExperimentBenchmarks
             Canary = "v2",
             Weight = 50,
             UserKey = [new UserKeySource(RequestValueKind.Header, "X-User-Id")],
-            Routes = [new RouteOptions { Name = "api", Path = "/api/{**rest}", Versions = new Dictionary<string, Yarp.ReverseProxy.Configuration.ClusterConfig>() }],
+            Routes = [new RouteOptions { Name = "api", Path = "/api/{**rest}", Versions = new Dictionary<string, YarpCluster>() }],
             Goals =
             [
                 new GoalOptions { Name = "orders", Type = GoalType.Request, Route = "api", Method = "POST", Path = "/api/orders", Index = 0 },

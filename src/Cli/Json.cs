@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace Canary.Cli;
 
@@ -9,9 +10,9 @@ namespace Canary.Cli;
 internal static class Json
 {
     // Relaxed escaping: the output is read by people and parsers, never embedded in HTML.
-    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, TypeInfoResolver = CliJsonContext.Default };
 
-    public static readonly JsonSerializerOptions Compact = new() { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    public static readonly JsonSerializerOptions Compact = new() { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, TypeInfoResolver = CliJsonContext.Default };
 
     public static string? Str(this JsonNode? node, string name) =>
         node?[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
@@ -31,3 +32,7 @@ internal static class Json
     /// <summary>A percent as people write it: 10, 12.5.</summary>
     public static string Percent(double? value) => value is null ? "-" : Invariant(Math.Round(value.Value, 2)) + "%";
 }
+
+/// <summary>The CLI reads and writes JSON as nodes only; their metadata generated at build time, as Native AOT needs.</summary>
+[JsonSerializable(typeof(JsonNode))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;

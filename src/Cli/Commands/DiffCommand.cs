@@ -18,7 +18,7 @@ internal static class DiffCommand
         {
             using var context = new CliContext(runtime, parse, common);
             var path = parse.GetValue(file)!;
-            var (options, problems) = await ConfigCheck.RunAsync(path);
+            var (options, problems) = ConfigCheck.Run(path);
             if (options is null)
             {
                 if (context.IsJson)

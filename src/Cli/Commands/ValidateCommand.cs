@@ -15,7 +15,7 @@ internal static class ValidateCommand
         {
             using var context = new CliContext(runtime, parse, common);
             var path = parse.GetValue(file)!;
-            var (options, problems) = await ConfigCheck.RunAsync(path);
+            var (options, problems) = ConfigCheck.Run(path);
             if (context.IsJson)
             {
                 context.WriteJson(new JsonObject

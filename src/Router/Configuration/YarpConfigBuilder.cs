@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Canary.Router.Configuration;
 
@@ -38,7 +40,7 @@ internal static class YarpConfigBuilder
                     Transforms = route.Transforms.Count == 0 ? null : route.Transforms,
                     Metadata = route.Metadata.Count == 0 ? null : route.Metadata,
                 });
-                clusters.AddRange(route.Versions.Values.Select(WithHeaderEncodings));
+                clusters.AddRange(route.Versions.Values.Select(c => WithHeaderEncodings(ToYarp(c))));
             }
         }
 
@@ -55,4 +57,66 @@ internal static class YarpConfigBuilder
         var client = cluster.HttpClient ?? new HttpClientConfig();
         return cluster with { HttpClient = client with { RequestHeaderEncoding = client.RequestHeaderEncoding ?? RequestHeaderEncoding } };
     }
+
+    /// <summary>A version's cluster as router.json's reader gives it, in YARP's own types (field for field).</summary>
+    public static ClusterConfig ToYarp(YarpCluster cluster) => new()
+    {
+        ClusterId = cluster.ClusterId,
+        LoadBalancingPolicy = cluster.LoadBalancingPolicy,
+        SessionAffinity = cluster.SessionAffinity is { } affinity ? new SessionAffinityConfig
+        {
+            Enabled = affinity.Enabled,
+            Policy = affinity.Policy,
+            FailurePolicy = affinity.FailurePolicy,
+            AffinityKeyName = affinity.AffinityKeyName!,
+            Cookie = affinity.Cookie is { } cookie ? new SessionAffinityCookieConfig
+            {
+                Path = cookie.Path,
+                Domain = cookie.Domain,
+                HttpOnly = cookie.HttpOnly,
+                SecurePolicy = (CookieSecurePolicy?)cookie.SecurePolicy,
+                SameSite = (SameSiteMode?)cookie.SameSite,
+                Expiration = cookie.Expiration,
+                MaxAge = cookie.MaxAge,
+                IsEssential = cookie.IsEssential,
+            } : null,
+        } : null,
+        HealthCheck = cluster.HealthCheck is { } health ? new HealthCheckConfig
+        {
+            Passive = health.Passive is { } passive ? new PassiveHealthCheckConfig
+            {
+                Enabled = passive.Enabled, Policy = passive.Policy, ReactivationPeriod = passive.ReactivationPeriod,
+            } : null,
+            Active = health.Active is { } active ? new ActiveHealthCheckConfig
+            {
+                Enabled = active.Enabled, Interval = active.Interval, Timeout = active.Timeout, Policy = active.Policy, Path = active.Path, Query = active.Query,
+            } : null,
+            AvailableDestinationsPolicy = health.AvailableDestinationsPolicy,
+        } : null,
+        HttpClient = cluster.HttpClient is { } client ? new HttpClientConfig
+        {
+            SslProtocols = client.SslProtocols,
+            DangerousAcceptAnyServerCertificate = client.DangerousAcceptAnyServerCertificate,
+            MaxConnectionsPerServer = client.MaxConnectionsPerServer,
+            WebProxy = client.WebProxy is { } proxy ? new WebProxyConfig
+            {
+                Address = proxy.Address, BypassOnLocal = proxy.BypassOnLocal, UseDefaultCredentials = proxy.UseDefaultCredentials,
+            } : null,
+            EnableMultipleHttp2Connections = client.EnableMultipleHttp2Connections,
+            RequestHeaderEncoding = client.RequestHeaderEncoding,
+            ResponseHeaderEncoding = client.ResponseHeaderEncoding,
+        } : null,
+        HttpRequest = cluster.HttpRequest is { } request ? new ForwarderRequestConfig
+        {
+            ActivityTimeout = request.ActivityTimeout,
+            Version = request.Version,
+            VersionPolicy = request.VersionPolicy,
+            AllowResponseBuffering = request.AllowResponseBuffering,
+        } : null,
+        Destinations = cluster.Destinations?.ToDictionary(d => d.Key, d => new DestinationConfig
+        {
+            Address = d.Value.Address, Health = d.Value.Health, Metadata = d.Value.Metadata, Host = d.Value.Host,
+        }, StringComparer.Ordinal),
+        Metadata = cluster.Metadata,
+    };
 }

@@ -2,19 +2,22 @@ using Yarp.ReverseProxy.Configuration;
 
 namespace Canary.Router.Configuration;
 
-/// <summary>Runs YARP's own validator over the generated routes and clusters, naming problems by router.json path.</summary>
+/// <summary>
+/// Runs YARP's own validator over the generated routes and clusters, naming problems by router.json path. The loader
+/// has checked YARP's rules already (<see cref="YarpRules"/>, so the CLI lists them too); this is YARP's final word.
+/// </summary>
 internal static class YarpConfigChecker
 {
     public static async Task CheckAsync(IConfigValidator validator, RouterOptions options, string source)
     {
         var problems = new List<ConfigProblem>();
         var (routes, clusters) = YarpConfigBuilder.Build(options);
-        foreach (var route in routes)
+        // Build makes one YARP route per release route, in order.
+        foreach (var (route, routeOptions) in routes.Zip(options.Releases.SelectMany(r => r.Routes)))
         {
             foreach (var error in await validator.ValidateRouteAsync(route))
             {
-                var (field, value) = FieldOf(route, error.Message);
-                problems.Add(new ConfigProblem(PathOf(route.RouteId, version: null) + "." + field, value, error.Message));
+                problems.Add(YarpRules.ForRoute(route.RouteId, routeOptions, error.Message));
             }
         }
 
@@ -22,7 +25,7 @@ internal static class YarpConfigChecker
         {
             foreach (var error in await validator.ValidateClusterAsync(cluster))
             {
-                problems.Add(new ConfigProblem(PathOf(cluster.ClusterId[..cluster.ClusterId.LastIndexOf('/')], cluster.ClusterId[(cluster.ClusterId.LastIndexOf('/') + 1)..]), null, error.Message));
+                problems.Add(YarpRules.ForCluster(cluster.ClusterId, error.Message));
             }
         }
 
@@ -31,24 +34,4 @@ internal static class YarpConfigChecker
             throw new ConfigException(source, problems);
         }
     }
-
-    private static string PathOf(string routeId, string? version)
-    {
-        var slash = routeId.IndexOf('/', StringComparison.Ordinal);
-        var path = $"Router.Releases.{routeId[..slash]}.Routes.{routeId[(slash + 1)..]}";
-        return version is null ? path : path + ".Versions." + version;
-    }
-
-    /// <summary>The route key a YARP route error is about, by the words of YARP's messages (it names no field).</summary>
-    private static (string Field, string? Value) FieldOf(RouteConfig route, string message) => message switch
-    {
-        _ when message.Contains("authorization policy", StringComparison.OrdinalIgnoreCase) => ("AuthorizationPolicy", Quote(route.AuthorizationPolicy)),
-        _ when message.Contains("cors policy", StringComparison.OrdinalIgnoreCase) => ("CorsPolicy", Quote(route.CorsPolicy)),
-        _ when message.Contains("ratelimiter policy", StringComparison.OrdinalIgnoreCase) || message.Contains("rate limiter policy", StringComparison.OrdinalIgnoreCase) => ("RateLimiterPolicy", Quote(route.RateLimiterPolicy)),
-        _ when message.Contains("timeout", StringComparison.OrdinalIgnoreCase) => (route.TimeoutPolicy is null ? "TimeoutSeconds" : "TimeoutPolicy", Quote(route.TimeoutPolicy)),
-        _ when message.Contains("transform", StringComparison.OrdinalIgnoreCase) => ("Transforms", null),
-        _ => ("Path", route.Match.Path),
-    };
-
-    private static string? Quote(string? text) => text is null ? null : "\"" + text + "\"";
 }

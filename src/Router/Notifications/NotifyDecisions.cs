@@ -2,36 +2,9 @@ using Canary.Router.State;
 
 namespace Canary.Router.Notifications;
 
-/// <summary>Which decision-log entries are which <see cref="NotifyDecision"/>, and their names in router.json.</summary>
+/// <summary>Which decision-log entries are which <see cref="NotifyDecision"/> (their names in router.json: <see cref="NotifyDecisionNames"/>).</summary>
 internal static class NotifyDecisions
 {
-    private static readonly (NotifyDecision Decision, string Name)[] All =
-    [
-        (NotifyDecision.GuardRollback, "guard-rollback"),
-        (NotifyDecision.Step, "step"),
-        (NotifyDecision.Promote, "promote"),
-        (NotifyDecision.Switch, "switch"),
-        (NotifyDecision.ReloadRefused, "reload-refused"),
-        (NotifyDecision.ExperimentVerdict, "experiment-verdict"),
-    ];
-
-    public static IEnumerable<string> Names => All.Select(d => d.Name);
-
-    public static bool TryParse(string text, out NotifyDecision decision)
-    {
-        foreach (var (value, name) in All)
-        {
-            if (string.Equals(name, text, StringComparison.OrdinalIgnoreCase))
-            {
-                decision = value;
-                return true;
-            }
-        }
-
-        decision = default;
-        return false;
-    }
-
     /// <summary>
     /// Whether an entry is one of the decisions: a rollback by the guard (errors, latency or a guardrail goal), a step
     /// or a promotion (by the steps or an operator), a switch, a refused reload, or an experiment's end with its final

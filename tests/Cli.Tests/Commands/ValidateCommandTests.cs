@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
 using Canary.Cli.Tests.Support;
+using Canary.Router.Configuration;
+using Canary.Router.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Canary.Cli.Tests.Commands;
 
@@ -86,6 +89,63 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.Equal(ExitCodes.InvalidConfig, result.ExitCode);
         Assert.Contains(result.Json["problems"]!.AsArray(), p => (string?)p!["path"] == "Router.Releases.shop.Routes.api.Path");
     }
+
+    /// <summary>Route keys and cluster objects that only YARP's rules refuse, and one mistake of Canary's own.</summary>
+    public static TheoryData<string, string> BrokenForTheRouter => new()
+    {
+        { "Weight", """ "Weight": 150, "Routes": { "api": { "Path": "/api/{**rest}", "Versions": { "v1": ["http://127.0.0.1:5001"] } } } """ },
+        { "template", """ "Routes": { "api": { "Path": "/api/{x}{y}/{**rest}", "Versions": { "v1": ["http://127.0.0.1:5001"] } } } """ },
+        {
+            "policies and hosts",
+            """
+            "Routes": { "api": { "Path": "/api/{**rest}", "Hosts": ["xn--caf-dma.example", "shop.example"], "AuthorizationPolicy": "admins",
+              "CorsPolicy": "web", "RateLimiterPolicy": "fixed", "TimeoutPolicy": "slow", "Versions": { "v1": ["http://127.0.0.1:5001"] } } }
+            """
+        },
+        {
+            "cluster object",
+            """
+            "Routes": { "api": { "Path": "/api/{**rest}", "Versions": { "v1": {
+              "LoadBalancingPolicy": "Fastest",
+              "SessionAffinity": { "Enabled": true, "Policy": "Sticky", "FailurePolicy": "Retry", "Cookie": { "Expiration": "00:00:00", "MaxAge": "-00:00:01" } },
+              "HealthCheck": { "AvailableDestinationsPolicy": "Any", "Active": { "Enabled": true, "Policy": "Ping", "Interval": "00:00:00", "Timeout": "00:00:00" },
+                "Passive": { "Enabled": true, "Policy": "Guess", "ReactivationPeriod": "00:00:00" } },
+              "HttpClient": { "MaxConnectionsPerServer": 0, "RequestHeaderEncoding": "klingon", "ResponseHeaderEncoding": "utf-8" },
+              "Destinations": { "a": { "Address": "http://127.0.0.1:5001" } } } } } }
+            """
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenForTheRouter))]
+    public async Task Validate_AFileTheRouterRefuses_TheSameProblemsAsTheRoutersStart(string mistake, string release)
+    {
+        var path = Write("""{ "Router": { "PublicUrls": "http://127.0.0.1:0", "AdminUrls": "http://127.0.0.1:0", "Releases": { "shop": { "Stable": "v1", """ + release + " } } } }");
+
+        var cli = await CliRun.RunAsync(new Dictionary<string, string>(), "validate", path, "-o", "json");
+        var router = await Assert.ThrowsAsync<ConfigException>(() => RouterHost.StartAsync(path, new RouterHostOptions { AdminKey = Canary.Router.Admin.AdminKey.Load("parity-test-key", null) }));
+
+        Assert.True(cli.ExitCode == ExitCodes.InvalidConfig, mistake + ": " + cli);
+        var listed = cli.Json["problems"]!.AsArray().Select(p => $"{(string?)p!["path"]} | {(string?)p["value"]} | {(string?)p["message"]}").ToList();
+        Assert.Equal(router.Problems.Select(Line), listed);
+
+        // The router refuses these at loading, before YARP's validator is asked: ask it, as a running router's own.
+        var own = new List<ConfigProblem>();
+        var options = RouterConfigReader.Read(await File.ReadAllTextAsync(path), own)!;
+        RouterConfigValidator.Validate(options, own);
+        if (own.Count == 0)
+        {
+            await using var running = await RouterHost.StartAsync(Write("""
+                { "Router": { "PublicUrls": "http://127.0.0.1:0", "AdminUrls": "http://127.0.0.1:0",
+                  "Releases": { "shop": { "Stable": "v1", "Routes": { "api": { "Path": "/api/{**rest}", "Versions": { "v1": ["http://127.0.0.1:5001"] } } } } } } }
+                """), new RouterHostOptions { AdminKey = Canary.Router.Admin.AdminKey.Load("parity-test-key", null) });
+            var validator = running.PublicServices.GetRequiredService<Yarp.ReverseProxy.Configuration.IConfigValidator>();
+            var yarp = await Assert.ThrowsAsync<ConfigException>(() => YarpConfigChecker.CheckAsync(validator, options, path));
+            Assert.Equal(yarp.Problems.Select(Line), listed);
+        }
+    }
+
+    private static string Line(ConfigProblem p) => $"{p.Path} | {p.Value} | {p.Message}";
 
     [Theory]
     [InlineData("{ \"Router\": ")]

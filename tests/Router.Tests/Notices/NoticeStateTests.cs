@@ -15,7 +15,7 @@ public sealed class NoticeStateTests
         Stable = "v1",
         Canary = canary,
         Weight = 10,
-        Routes = [new RouteOptions { Name = "api", Path = "/api/{**rest}", Versions = new Dictionary<string, Yarp.ReverseProxy.Configuration.ClusterConfig>() }],
+        Routes = [new RouteOptions { Name = "api", Path = "/api/{**rest}", Versions = new Dictionary<string, YarpCluster>() }],
     };
 
     [Fact]

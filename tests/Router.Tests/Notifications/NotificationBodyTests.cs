@@ -25,7 +25,7 @@ public sealed class NotificationBodyTests
     [InlineData("experiment-verdict", "Operator", "promote", false)]
     public void Matches_EntryOfAnAction_OnlyItsDecision(string decision, string actor, string action, bool expected)
     {
-        Assert.True(NotifyDecisions.TryParse(decision, out var parsed));
+        Assert.True(NotifyDecisionNames.TryParse(decision, out var parsed));
         Assert.Equal(expected, NotifyDecisions.Matches(parsed, Entry(Enum.Parse<Actor>(actor), action)));
     }
 

@@ -55,7 +55,7 @@ internal sealed class StoreRig : IDisposable
             {
                 Name = "web",
                 Path = "/" + name + "/{**rest}",
-                Versions = new[] { stable, canary, "v3" }.OfType<string>().Distinct().ToDictionary(v => v, v => new ClusterConfig { ClusterId = $"{name}/web/{v}" }),
+                Versions = new[] { stable, canary, "v3" }.OfType<string>().Distinct().ToDictionary(v => v, v => new YarpCluster { ClusterId = $"{name}/web/{v}" }),
             },
         ],
     };

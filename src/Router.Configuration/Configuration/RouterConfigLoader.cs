@@ -35,6 +35,7 @@ internal static class RouterConfigLoader
         if (options is not null)
         {
             RouterConfigValidator.Validate(options, problems);
+            YarpRules.Check(options, problems);
         }
 
         return problems.Count == 0 ? options! : throw new ConfigException(source, problems);

@@ -31,13 +31,13 @@ internal static class NotifyReader
             var decisions = new List<NotifyDecision>();
             foreach (var decision in target.Strings("Decisions"))
             {
-                if (NotifyDecisions.TryParse(decision, out var parsed))
+                if (NotifyDecisionNames.TryParse(decision, out var parsed))
                 {
                     decisions.Add(parsed);
                 }
                 else
                 {
-                    problems.Add(new ConfigProblem(target.PathOf("Decisions"), $"\"{decision}\"", $"must be one of {string.Join(", ", NotifyDecisions.Names)}"));
+                    problems.Add(new ConfigProblem(target.PathOf("Decisions"), $"\"{decision}\"", $"must be one of {string.Join(", ", NotifyDecisionNames.Names)}"));
                 }
             }
 

@@ -34,7 +34,7 @@ internal static partial class NotifyValidator
 
             if (target.Decisions.Count == 0)
             {
-                problems.Add(new ConfigProblem($"{at}.Decisions", null, $"must list at least one of {string.Join(", ", NotifyDecisions.Names)}"));
+                problems.Add(new ConfigProblem($"{at}.Decisions", null, $"must list at least one of {string.Join(", ", NotifyDecisionNames.Names)}"));
             }
         }
 

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
-using Yarp.ReverseProxy.Configuration;
 
 namespace Canary.Router.Configuration;
 
@@ -14,16 +12,6 @@ internal static class RouterConfigReader
     {
         CommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
-    };
-
-    // For a version given as a full YARP cluster object.
-    private static readonly JsonSerializerOptions ClusterJson = new()
-    {
-        PropertyNameCaseInsensitive = true,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new JsonStringEnumConverter(), new HttpVersionJson() },
     };
 
     public static RouterOptions? Read(string json, List<ConfigProblem> problems)
@@ -273,7 +261,7 @@ internal static class RouterConfigReader
 
     private static RouteOptions ReadRoute(string release, string name, JsonSection route, List<ConfigProblem> problems)
     {
-        var versions = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal);
+        var versions = new Dictionary<string, YarpCluster>(StringComparer.Ordinal);
         foreach (var (version, element, path) in route.Entries("Versions"))
         {
             var clusterId = ClusterIds.For(release, name, version);
@@ -334,18 +322,18 @@ internal static class RouterConfigReader
     }
 
     /// <summary>A version is either a list of addresses or a full YARP cluster object.</summary>
-    private static ClusterConfig? ReadCluster(string clusterId, JsonElement element, string path, List<ConfigProblem> problems)
+    private static YarpCluster? ReadCluster(string clusterId, JsonElement element, string path, List<ConfigProblem> problems)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Array:
-                var destinations = new Dictionary<string, DestinationConfig>(StringComparer.OrdinalIgnoreCase);
+                var destinations = new Dictionary<string, YarpDestination>(StringComparer.OrdinalIgnoreCase);
                 var index = 0;
                 foreach (var item in element.EnumerateArray())
                 {
                     if (item.ValueKind == JsonValueKind.String)
                     {
-                        destinations[$"d{index}"] = new DestinationConfig { Address = item.GetString()! };
+                        destinations[$"d{index}"] = new YarpDestination { Address = item.GetString()! };
                         CheckAddress($"{path}[{index}]", item.GetString()!, problems);
                     }
                     else
@@ -356,13 +344,13 @@ internal static class RouterConfigReader
                     index++;
                 }
 
-                return new ClusterConfig { ClusterId = clusterId, Destinations = destinations };
+                return new YarpCluster { ClusterId = clusterId, Destinations = destinations };
             case JsonValueKind.Object:
                 try
                 {
-                    var cluster = element.Deserialize<ClusterConfig>(ClusterJson)!;
+                    var cluster = element.Deserialize(YarpClusterJson.Default.YarpCluster)!;
                     var complete = true;
-                    foreach (var (id, destination) in cluster.Destinations ?? new Dictionary<string, DestinationConfig>())
+                    foreach (var (id, destination) in cluster.Destinations ?? new Dictionary<string, YarpDestination>())
                     {
                         if (destination is null)
                         {

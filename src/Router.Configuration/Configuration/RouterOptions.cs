@@ -1,5 +1,3 @@
-using Yarp.ReverseProxy.Configuration;
-
 namespace Canary.Router.Configuration;
 
 /// <summary>The validated content of router.json. Defaults and ranges live in <see cref="OptionLimits"/>.</summary>
@@ -239,5 +237,5 @@ internal sealed record RouteOptions
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Version name to its YARP cluster (a list of addresses becomes a cluster of plain destinations).</summary>
-    public required IReadOnlyDictionary<string, ClusterConfig> Versions { get; init; }
+    public required IReadOnlyDictionary<string, YarpCluster> Versions { get; init; }
 }
