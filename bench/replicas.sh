@@ -107,9 +107,10 @@ for w in $(seq "$WRITES"); do
     t=$(event_ms "$WORK/router-$i/router.state.json.events.jsonl" '"action":"sync"' "\"revision\":$revision}")
     (( t > last )) && last=$t
   done
-  echo $((last - written)) >>"$WORK/propagation.txt"
+  # The first write after the replicas start runs cold code paths on each of them once: reported on its own.
+  if (( w == 1 )); then FIRST=$((last - written)); else echo $((last - written)) >>"$WORK/propagation.txt"; fi
 done
-PROPAGATION=$(sort -n "$WORK/propagation.txt" | awk '{ a[NR] = $1 } END { printf "p50 %d ms, p99 %d ms, max %d ms (%d writes)", a[int(NR * 0.5 + 0.5)], a[int(NR * 0.99 + 0.5)], a[NR], NR }')
+PROPAGATION="first write after start $FIRST ms; then $(sort -n "$WORK/propagation.txt" | awk '{ a[NR] = $1 } END { printf "p50 %d ms, p99 %d ms, max %d ms (%d writes)", a[int(NR * 0.5 + 0.5)], a[int(NR * 0.99 + 0.5)], a[NR], NR }')"
 log "   $PROPAGATION"
 for i in $(seq 1 "$REPLICAS"); do stop "router-$i"; done
 
