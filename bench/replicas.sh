@@ -11,7 +11,7 @@
 #   DURATION=3 ROUNDS=1 WRITES=10 bench/replicas.sh   # a quick check that it works
 #
 # Environment: ROUNDS (2), DURATION (10 s), WARMUP (3 s), CONNECTIONS (32), THREADS (2), REPLICAS (3), WRITES (50),
-# GUARD_RATE (wrk connections per replica in parts 3 and 4: 2), IDLE (seconds measured in part 4: 5), KEEP_WORK=1
+# GUARD_RATE (wrk connections per replica in parts 3 and 4: 2), GUARD_TRIALS (guard runs per setup in part 3: 5), IDLE (seconds measured in part 4: 5), KEEP_WORK=1
 # keeps the logs. Needs redis-server (redis-cli), wrk, curl.
 # Only 127.0.0.1 is contacted; every process started here is stopped when the script exits.
 set -euo pipefail
@@ -19,7 +19,7 @@ set -euo pipefail
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH/.." && pwd)
 ROUNDS=${ROUNDS:-2} DURATION=${DURATION:-10} WARMUP=${WARMUP:-3} CONNECTIONS=${CONNECTIONS:-32} THREADS=${THREADS:-2}
-REPLICAS=${REPLICAS:-3} WRITES=${WRITES:-50} GUARD_RATE=${GUARD_RATE:-2} IDLE=${IDLE:-5}
+REPLICAS=${REPLICAS:-3} WRITES=${WRITES:-50} GUARD_RATE=${GUARD_RATE:-2} GUARD_TRIALS=${GUARD_TRIALS:-5} IDLE=${IDLE:-5}
 REDIS_PORT=6391 STABLE_PORT=5131 CANARY_PORT=5132 PUBLIC_BASE=8690 ADMIN_BASE=8790
 KEY=bench-replicas-key
 WORK=$(mktemp -d /tmp/canary-replicas.XXXXXX)
@@ -142,13 +142,20 @@ guard_run() { # guard_run MODE N [RATE]: N routers (replica mode when MODE=repli
     failed=$((failed + $(curl -s "http://127.0.0.1:$((ADMIN_BASE + i))/metrics" | awk '/^canary_requests_total\{.*version="v2".*code="5xx"/ { s += $2 } END { printf "%d", s }')))
     stop "load-$i"; stop "router-$i"
   done
-  echo "$reaction ms to roll back on every router, $failed failed user requests (canary 5xx)"
+  echo "$reaction $failed"
+}
+# One trial swings by 2x (where the fault lands between rounds): medians and ranges over GUARD_TRIALS.
+guard_trials() { # guard_trials MODE N [RATE]
+  local reactions="" faileds="" r f _
+  for _ in $(seq "$GUARD_TRIALS"); do read -r r f < <(guard_run "$@"); reactions+="$r " faileds+="$f "; done
+  range() { tr ' ' '\n' <<<"$1" | grep . | sort -n | sed -n '1p;$p' | paste -sd-; }
+  echo "median $(median_of "$reactions") ms ($(range "$reactions")) to roll back on every router, median $(median_of "$faileds") failed user requests ($(range "$faileds"), canary 5xx), $GUARD_TRIALS trials"
 }
 log "3. guard: canary fails under load on 1 router, then on $REPLICAS replicas ($GUARD_RATE wrk connections each)"
-GUARD_SINGLE=$(guard_run single 1); log "   single: $GUARD_SINGLE"
+GUARD_SINGLE=$(guard_trials single 1); log "   single: $GUARD_SINGLE"
 # The replicas serve $REPLICAS times the traffic: failed requests compare with one router serving as much.
-GUARD_SINGLE_ALL=$(guard_run single 1 $((GUARD_RATE * REPLICAS))); log "   single, $((GUARD_RATE * REPLICAS)) connections: $GUARD_SINGLE_ALL"
-GUARD_REPLICAS=$(guard_run replica "$REPLICAS"); log "   $REPLICAS replicas: $GUARD_REPLICAS"
+GUARD_SINGLE_ALL=$(guard_trials single 1 $((GUARD_RATE * REPLICAS))); log "   single, $((GUARD_RATE * REPLICAS)) connections: $GUARD_SINGLE_ALL"
+GUARD_REPLICAS=$(guard_trials replica "$REPLICAS"); log "   $REPLICAS replicas: $GUARD_REPLICAS"
 
 # --- 4. idle CPU and Redis round trips -------------------------------------------------------------------------------
 idle_cpu() { # idle_cpu PID...: CPU ms per second per process over IDLE seconds
