@@ -83,6 +83,13 @@ public sealed partial class DashboardPanelsTests : IClassFixture<Chromium>, IAsy
         var canaryRow = rows.Filter(new() { HasText = _backends[1].Destination });
         await Expect(canaryRow).ToContainTextAsync("taking requests");
         await Expect(canaryRow.GetByTestId("in-flight")).ToHaveTextAsync(new Regex(@"^\d+$"));
+
+        // The page redraws every second; a button replaced between mouse-down and mouse-up would lose the click, so
+        // the rows' buttons outlive a redraw (the charts, redrawn whole, show one has happened).
+        var button = await canaryRow.GetByTestId("drain").ElementHandleAsync();
+        var chart = await card.GetByTestId("chart-rps").ElementHandleAsync();
+        await page.WaitForFunctionAsync("chart => !chart.isConnected", chart);
+        Assert.True(await button.EvaluateAsync<bool>("b => b.isConnected"), "the drain button was replaced by a redraw");
         await canaryRow.GetByTestId("drain").ClickAsync();
         await Expect(canaryRow).ToContainTextAsync("draining");
         Assert.True((await DestinationAsync(_backends[1].Destination))["draining"]!.GetValue<bool>());
