@@ -11,7 +11,9 @@
 #   DURATION=3 ROUNDS=1 WRITES=10 bench/replicas.sh   # a quick check that it works
 #
 # Environment: ROUNDS (2), DURATION (10 s), WARMUP (3 s), CONNECTIONS (32), THREADS (2), REPLICAS (3), WRITES (50),
-# GUARD_RATE (wrk connections per replica in parts 3 and 4: 2), GUARD_TRIALS (guard runs per setup in part 3: 5), IDLE (seconds measured in part 4: 5), KEEP_WORK=1
+# GUARD_RATE (wrk connections per replica in parts 3 and 4: 2), GUARD_PACE (ms each part-3 connection waits between a
+# response and its next request, so the load is the same steady rate below saturation in every setup: 5),
+# GUARD_TRIALS (guard runs per setup in part 3: 5), IDLE (seconds measured in part 4: 5), KEEP_WORK=1
 # keeps the logs. Needs redis-server (redis-cli), wrk, curl.
 # Only 127.0.0.1 is contacted; every process started here is stopped when the script exits.
 set -euo pipefail
@@ -19,7 +21,7 @@ set -euo pipefail
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH/.." && pwd)
 ROUNDS=${ROUNDS:-2} DURATION=${DURATION:-10} WARMUP=${WARMUP:-3} CONNECTIONS=${CONNECTIONS:-32} THREADS=${THREADS:-2}
-REPLICAS=${REPLICAS:-3} WRITES=${WRITES:-50} GUARD_RATE=${GUARD_RATE:-2} GUARD_TRIALS=${GUARD_TRIALS:-5} IDLE=${IDLE:-5}
+REPLICAS=${REPLICAS:-3} WRITES=${WRITES:-50} GUARD_RATE=${GUARD_RATE:-2} GUARD_TRIALS=${GUARD_TRIALS:-5} GUARD_PACE=${GUARD_PACE:-5} IDLE=${IDLE:-5}
 REDIS_PORT=6391 STABLE_PORT=5131 CANARY_PORT=5132 PUBLIC_BASE=8690 ADMIN_BASE=8790
 KEY=bench-replicas-key
 WORK=$(mktemp -d /tmp/canary-replicas.XXXXXX)
@@ -115,34 +117,33 @@ log "   $PROPAGATION"
 for i in $(seq 1 "$REPLICAS"); do stop "router-$i"; done
 
 # --- 3. guard reaction and blast radius ------------------------------------------------------------------------------
-guard_run() { # guard_run MODE N [RATE]: N routers (replica mode when MODE=replica), RATE wrk connections each, canary fails, until all roll back
+guard_run() { # guard_run MODE N [RATE]: N routers (replica mode when MODE=replica), RATE paced wrk connections each, canary fails, until all roll back
   local mode=$1 n=$2 rate=${3:-$GUARD_RATE}
   fresh_redis
   curl -sf -X POST "http://127.0.0.1:$CANARY_PORT/reset" >/dev/null
   for i in $(seq 1 "$n"); do router "$i" "$([[ $mode == replica ]] && echo 1 || echo 0)" 10; done
   for i in $(seq 1 "$n"); do
-    start "load-$i" wrk -t1 -c"$rate" -s "$BENCH/wrk/users.lua" -d60s "http://127.0.0.1:$((PUBLIC_BASE + i))/api/items"
+    WRK_PACE_MS=$GUARD_PACE start "load-$i" wrk -t1 -c"$rate" -s "$BENCH/wrk/users.lua" -d60s "http://127.0.0.1:$((PUBLIC_BASE + i))/api/items"
   done
   sleep 3
-  local failed_at; failed_at=$(now_ms)
   curl -sf -X PUT "http://127.0.0.1:$CANARY_PORT/faults?errorRate=1" >/dev/null
   for i in $(seq 1 "$n"); do
     until admin "http://127.0.0.1:$((ADMIN_BASE + i))/admin/releases/shop" | grep -q '"phase":"RolledBack"'; do sleep 0.01; done
   done
   sleep 1
-  # From the fault to the last router serving the rollback (its own, or one adopted from another replica).
-  local last=0 t
+  # From the canary's first failed response (the backend's own clock, not when a loaded machine delivered the fault)
+  # to the last router serving the rollback (its own, or one adopted from another replica).
+  local last=0 t failed=0
   for i in $(seq 1 "$n"); do
     t=$(event_ms "$WORK/router-$i/router.state.json.events.jsonl" '"after":{"stable":"v1","canary":"v2","weight":0,"phase":"RolledBack"')
     (( t > last )) && last=$t
-  done
-  local reaction=$((last - failed_at))
-  local failed=0
-  for i in $(seq 1 "$n"); do
     failed=$((failed + $(curl -s "http://127.0.0.1:$((ADMIN_BASE + i))/metrics" | awk '/^canary_requests_total\{.*version="v2".*code="5xx"/ { s += $2 } END { printf "%d", s }')))
-    stop "load-$i"; stop "router-$i"
+    stop "load-$i"
   done
-  echo "$reaction $failed"
+  local first
+  first=$(curl -sf "http://127.0.0.1:$CANARY_PORT/stats" | sed 's/.*"firstFailureUnixMs":\([0-9]*\).*/\1/')
+  for i in $(seq 1 "$n"); do stop "router-$i"; done
+  echo "$((last - first)) $failed"
 }
 # One trial swings by 2x (where the fault lands between rounds): medians and ranges over GUARD_TRIALS.
 guard_trials() { # guard_trials MODE N [RATE]
@@ -151,7 +152,7 @@ guard_trials() { # guard_trials MODE N [RATE]
   range() { tr ' ' '\n' <<<"$1" | grep . | sort -n | sed -n '1p;$p' | paste -sd-; }
   echo "median $(median_of "$reactions") ms ($(range "$reactions")) to roll back on every router, median $(median_of "$faileds") failed user requests ($(range "$faileds"), canary 5xx), $GUARD_TRIALS trials"
 }
-log "3. guard: canary fails under load on 1 router, then on $REPLICAS replicas ($GUARD_RATE wrk connections each)"
+log "3. guard: canary fails under load on 1 router, then on $REPLICAS replicas ($GUARD_RATE wrk connections each, ${GUARD_PACE} ms pace)"
 GUARD_SINGLE=$(guard_trials single 1); log "   single: $GUARD_SINGLE"
 # The replicas serve $REPLICAS times the traffic: failed requests compare with one router serving as much.
 GUARD_SINGLE_ALL=$(guard_trials single 1 $((GUARD_RATE * REPLICAS))); log "   single, $((GUARD_RATE * REPLICAS)) connections: $GUARD_SINGLE_ALL"
@@ -207,7 +208,7 @@ cat <<REPORT
 
 - Admin write on one replica to the last of $((REPLICAS - 1)) others serving it: $PROPAGATION (goal: p99 < 250 ms).
   From the writer's decision-log time to the last replica's (each replica's own log, one clock).
-- Guard, one router: $GUARD_SINGLE.
+- Guard (reaction from the canary's first failed response to the last router serving the rollback; wrk connections paced at $GUARD_PACE ms), one router: $GUARD_SINGLE.
 - Guard, one router serving what the $REPLICAS replicas serve ($((GUARD_RATE * REPLICAS)) wrk connections): $GUARD_SINGLE_ALL.
 - Guard, $REPLICAS replicas sharing the traffic: $GUARD_REPLICAS.
 - Idle router CPU over ${IDLE}s: single process $IDLE_SINGLE ms/s, replica mode $IDLE_REPLICA ms/s per replica.

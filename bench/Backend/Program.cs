@@ -104,6 +104,10 @@ internal sealed class Stats
         Requests = Failures = LastRequest = LastSuccess = FirstFailure = FaultsSetAt = 0;
     }
 
+    // A timestamp on the wall clock (0 stays 0), so scripts compare it with other processes' logs without a conversion of their own.
+    private static long UnixMs(long timestamp) =>
+        timestamp == 0 ? 0 : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)Stopwatch.GetElapsedTime(timestamp).TotalMilliseconds;
+
     public string ToJson(string name) => string.Create(CultureInfo.InvariantCulture,
-        $$"""{"name":"{{name}}","errorRate":{{Volatile.Read(ref _errorRate)}},"requests":{{Interlocked.Read(ref Requests)}},"failures":{{Interlocked.Read(ref Failures)}},"ticksPerSecond":{{Stopwatch.Frequency}},"now":{{Stopwatch.GetTimestamp()}},"faultsSetAt":{{Interlocked.Read(ref FaultsSetAt)}},"firstFailure":{{Interlocked.Read(ref FirstFailure)}},"lastRequest":{{Interlocked.Read(ref LastRequest)}},"lastSuccess":{{Interlocked.Read(ref LastSuccess)}}}""");
+        $$"""{"name":"{{name}}","errorRate":{{Volatile.Read(ref _errorRate)}},"requests":{{Interlocked.Read(ref Requests)}},"failures":{{Interlocked.Read(ref Failures)}},"ticksPerSecond":{{Stopwatch.Frequency}},"now":{{Stopwatch.GetTimestamp()}},"faultsSetAt":{{Interlocked.Read(ref FaultsSetAt)}},"firstFailure":{{Interlocked.Read(ref FirstFailure)}},"firstFailureUnixMs":{{UnixMs(Interlocked.Read(ref FirstFailure))}},"lastRequest":{{Interlocked.Read(ref LastRequest)}},"lastSuccess":{{Interlocked.Read(ref LastSuccess)}}}""");
 }

@@ -2,6 +2,8 @@
 -- thread walking the pool from its own offset, so the router's bucketing runs on every request and about 10% of
 -- the users land on the canary (nginx's split_clients hashes the same header).
 -- The requests are formatted once, in init, so wrk spends no time building them.
+-- WRK_PACE_MS=N in the environment paces each connection: N ms between a response and its next request (a steady
+-- rate below saturation, for comparisons that must not depend on how many processes share the CPU).
 -- At the end it prints one machine-readable line, read by run.sh:
 --   WRK_RESULT requests=N duration_us=N rps=N p50_us=N p99_us=N mean_us=N connect=N read=N write=N timeout=N non2xx=N
 
@@ -26,6 +28,13 @@ function init(args)
     pool[k] = wrk.format(method, path, headers, body)
   end
   next_user = (first_user or 0) % users
+end
+
+local pace = tonumber(os.getenv("WRK_PACE_MS") or "")
+if pace then
+  function delay()
+    return pace
+  end
 end
 
 function request()
