@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 
 namespace Canary.Router.Configuration;
 
@@ -7,7 +9,7 @@ namespace Canary.Router.Configuration;
 /// needs ASP.NET Core), so <c>canary validate</c> lists them too. The router still runs YARP's validator after these
 /// (<c>YarpConfigChecker</c>); a parity test in Cli.Tests starts the real router on broken files and compares.
 /// The names are what the router registers: YARP's built-in policies, and no named authorization, CORS, rate-limiter
-/// or timeout policy (only the reserved names pass). Transforms are YARP's alone: their factories are not mirrored.
+/// or timeout policy (only the reserved names pass). A route's transforms: <see cref="YarpTransformRules"/>.
 /// </summary>
 internal static class YarpRules
 {
@@ -24,6 +26,18 @@ internal static class YarpRules
         var routes = options.Releases.SelectMany(release => release.Routes.Select(route => (Id: ClusterIds.Route(release.Name, route.Name), Route: route))).ToList();
         foreach (var (id, route) in routes)
         {
+            // YARP's validator asks the transform factories first.
+            for (var i = 0; i < route.Transforms.Count; i++)
+            {
+                var transform = route.Transforms[i];
+                if (transform.Count == 0)
+                {
+                    continue; // RouterConfigValidator's problem already, in clearer words than "Unknown transform: ".
+                }
+
+                problems.AddRange(YarpTransformRules.Errors(transform).Select(message => ForTransform(id, i, transform, message)));
+            }
+
             problems.AddRange(RouteErrors(route, id).Select(message => ForRoute(id, route, message)));
         }
 
@@ -42,10 +56,27 @@ internal static class YarpRules
             _ when message.Contains("cors policy", StringComparison.OrdinalIgnoreCase) => ("CorsPolicy", Quote(route.CorsPolicy)),
             _ when message.Contains("ratelimiter policy", StringComparison.OrdinalIgnoreCase) || message.Contains("rate limiter policy", StringComparison.OrdinalIgnoreCase) => ("RateLimiterPolicy", Quote(route.RateLimiterPolicy)),
             _ when message.Contains("timeout", StringComparison.OrdinalIgnoreCase) => (route.TimeoutPolicy is null ? "TimeoutSeconds" : "TimeoutPolicy", Quote(route.TimeoutPolicy)),
-            _ when message.Contains("transform", StringComparison.OrdinalIgnoreCase) => ("Transforms", null),
             _ => ("Path", route.Path),
         };
         return new ConfigProblem(PathOf(routeId) + "." + field, value, message);
+    }
+
+    /// <summary>A transform problem as a router.json problem: the transform by its index, shown as written.</summary>
+    public static ConfigProblem ForTransform(string routeId, int index, IReadOnlyDictionary<string, string> transform, string message)
+    {
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartObject();
+            foreach (var (key, value) in transform)
+            {
+                json.WriteString(key, value);
+            }
+
+            json.WriteEndObject();
+        }
+
+        return new ConfigProblem($"{PathOf(routeId)}.Transforms[{index}]", Encoding.UTF8.GetString(buffer.ToArray()), message);
     }
 
     /// <summary>A YARP cluster error as a router.json problem about the version (<c>release/route/version</c>).</summary>

@@ -4,6 +4,7 @@ using Canary.Router.Routing;
 using Canary.Router.State;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Canary.Router.Configuration;
 
@@ -16,7 +17,7 @@ namespace Canary.Router.Configuration;
 /// together); the clusters nothing names any more go.
 /// </summary>
 internal sealed partial class ConfigReloader(
-    RouterCore core, InMemoryConfigProvider proxyConfig, IConfigValidator validator, IProxyStateLookup lookup, ILogger<ConfigReloader> logger) : IDisposable
+    RouterCore core, InMemoryConfigProvider proxyConfig, IConfigValidator validator, ITransformBuilder transforms, IProxyStateLookup lookup, ILogger<ConfigReloader> logger) : IDisposable
 {
     private static readonly TimeSpan ClusterWait = TimeSpan.FromSeconds(5);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -41,7 +42,7 @@ internal sealed partial class ConfigReloader(
                 }
 
                 next = RouterConfigLoader.Parse(System.Text.Encoding.UTF8.GetString(json), core.ConfigPath);
-                await YarpConfigChecker.CheckAsync(validator, next, core.ConfigPath);
+                await YarpConfigChecker.CheckAsync(validator, transforms, next, core.ConfigPath);
                 if (next.UsesRoutePolicies && !core.RoutePolicies)
                 {
                     throw new ConfigException(core.ConfigPath, [new ConfigProblem("Router.Releases", null,

@@ -7,6 +7,7 @@ using Canary.Router.Routing;
 using Microsoft.IdentityModel.Tokens;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Canary.Router.Hosting;
 
@@ -73,7 +74,7 @@ internal static class PublicHost
         var app = builder.Build();
         try
         {
-            await YarpConfigChecker.CheckAsync(app.Services.GetRequiredService<IConfigValidator>(), core.Options, core.ConfigPath);
+            await YarpConfigChecker.CheckAsync(app.Services.GetRequiredService<IConfigValidator>(), app.Services.GetRequiredService<ITransformBuilder>(), core.Options, core.ConfigPath);
         }
         catch (ConfigException)
         {

@@ -103,6 +103,14 @@ public sealed class ValidateCommandTests : IDisposable
             """
         },
         {
+            "transforms",
+            """
+            "Routes": { "api": { "Path": "/api/{**rest}", "Hosts": ["xn--caf-dma.example"], "Versions": { "v1": ["http://127.0.0.1:5001"] }, "Transforms": [
+              { "PathPrefix": "/v1" }, { "RequestHeader": "X-From", "Sett": "router" }, { "PathPattern": "/{id" }, { "X-Forwarded": "Drop" },
+              { "RequestHeader": "", "Set": "x" }, { "HttpMethodChange": "GET", "Set": "POST", "Extra": "1" }, { "Unknown": "1" } ] } }
+            """
+        },
+        {
             "cluster object",
             """
             "Routes": { "api": { "Path": "/api/{**rest}", "Versions": { "v1": {
@@ -140,7 +148,8 @@ public sealed class ValidateCommandTests : IDisposable
                   "Releases": { "shop": { "Stable": "v1", "Routes": { "api": { "Path": "/api/{**rest}", "Versions": { "v1": ["http://127.0.0.1:5001"] } } } } } } }
                 """), new RouterHostOptions { AdminKey = Canary.Router.Admin.AdminKey.Load("parity-test-key", null) });
             var validator = running.PublicServices.GetRequiredService<Yarp.ReverseProxy.Configuration.IConfigValidator>();
-            var yarp = await Assert.ThrowsAsync<ConfigException>(() => YarpConfigChecker.CheckAsync(validator, options, path));
+            var transforms = running.PublicServices.GetRequiredService<Yarp.ReverseProxy.Transforms.Builder.ITransformBuilder>();
+            var yarp = await Assert.ThrowsAsync<ConfigException>(() => YarpConfigChecker.CheckAsync(validator, transforms, options, path));
             Assert.Equal(yarp.Problems.Select(Line), listed);
         }
     }
