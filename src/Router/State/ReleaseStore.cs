@@ -111,16 +111,13 @@ internal sealed class ReleaseStore
                 return (null, refusal);
             }
 
+            Publish(next, commit);
             if (safety)
             {
-                // A rollback never waits on the disk: it is effective, and written now or by Flush. Written before
-                // the observers run (decision log, experiments' final figures, notifications), which cost tens of
-                // milliseconds the first time: the other replicas learn of it from the write.
-                Volatile.Write(ref _current, next);
+                // A rollback never waits on the disk: it is effective, and written now or by Flush.
                 WriteOrLater(next, commit);
             }
 
-            Publish(next, commit);
             return (change, null);
         }
     }
