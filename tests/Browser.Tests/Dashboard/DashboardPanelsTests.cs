@@ -110,6 +110,62 @@ public sealed partial class DashboardPanelsTests : IClassFixture<Chromium>, IAsy
     }
 
     [Fact]
+    public async Task Drain_PollAnsweredBeforeTheClick_NeverDrawnOverTheClicksResult()
+    {
+        await using var context = await _chromium.NewContextAsync();
+        var (page, errors) = await OpenAsync(context, Operator);
+        var card = page.GetByTestId("release");
+        var canaryRow = card.GetByTestId("destination").Filter(new() { HasText = _backends[1].Destination });
+        await Expect(canaryRow).ToContainTextAsync("taking requests");
+
+        // Every text the row's state cell shows from here on, in order.
+        await page.EvaluateAsync("""
+            address => {
+              const row = [...document.querySelectorAll('[data-testid=destination]')].find(r => r.dataset.key.endsWith(address));
+              window.drawn = [row.cells[6].textContent];
+              new MutationObserver(() => window.drawn.push(row.cells[6].textContent)).observe(row.cells[6], { childList: true, subtree: true, characterData: true });
+            }
+            """, _backends[1].Destination);
+
+        // The next poll's answer, taken from the router before the click, reaches the page only after the drain's.
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = 1;
+        await page.RouteAsync("**/admin/releases", async route =>
+        {
+            var answer = await route.FetchAsync();
+            if (Interlocked.Exchange(ref first, 0) == 1)
+            {
+                held.SetResult();
+                await release.Task;
+            }
+
+            await route.FulfillAsync(new() { Response = answer });
+        });
+        await held.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var drained = page.WaitForResponseAsync(r => r.Url.EndsWith("/drain", StringComparison.Ordinal));
+        await canaryRow.GetByTestId("drain").ClickAsync();
+        Assert.Equal(200, (await drained).Status);
+        // The held answer goes on once the page shows the drain, or after 2 s if it waits for the held answer first.
+        try
+        {
+            await Expect(canaryRow).ToContainTextAsync("draining", new() { Timeout = 2000 });
+        }
+        catch (PlaywrightException)
+        {
+        }
+
+        release.SetResult();
+
+        await Expect(canaryRow).ToContainTextAsync("draining");
+        await page.WaitForTimeoutAsync(1500); // a poll or two more
+        var drawn = await page.EvaluateAsync<string[]>("() => window.drawn");
+        var firstDraining = Array.IndexOf(drawn, "draining");
+        Assert.True(drawn.Skip(firstDraining).All(text => text == "draining"), "the row went back after the drain: " + string.Join(" > ", drawn));
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task Operator_NoticeEditor_SchedulesAndClearsTheNotice()
     {
         await using var context = await _chromium.NewContextAsync();
