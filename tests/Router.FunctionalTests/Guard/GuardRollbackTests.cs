@@ -72,8 +72,7 @@ public sealed class GuardRollbackTests(SampleApiPair samples, ITestOutputHelper 
         Assert.All(afterRollback, o => Assert.True(o.Status == HttpStatusCode.OK && o.Backend == "v1", $"after the rollback: {o}"));
 
         // The decision, with the figures behind it.
-        var events = await router.EventsAsync();
-        var guard = Assert.Single(events.Objects(), e => e.Text("actor") == "guard");
+        var guard = await router.GuardEventAsync();
         Assert.Equal("rollback", guard.Text("action"));
         Assert.Equal("guard_error_rate", guard.Text("code"));
         Assert.True(guard.Figure("canaryErrorRate") > 0.05, guard.Show());
@@ -127,7 +126,7 @@ public sealed class GuardRollbackTests(SampleApiPair samples, ITestOutputHelper 
         Assert.Equal(0, rolledBack.Weight());
         Assert.All(load.Outcomes.Where(o => o.SentAt > visibleAt), o => Assert.True(o.Status == HttpStatusCode.OK && o.Backend == "v1", $"after the rollback: {o}"));
 
-        var guard = Assert.Single((await router.EventsAsync()).Objects(), e => e.Text("actor") == "guard");
+        var guard = await router.GuardEventAsync();
         Assert.Equal("guard_latency", guard.Text("code"));
         Assert.True(guard.Figure("canarySlow") > 0, guard.Show());
         Assert.True(guard.Figure("slowEvidence") >= guard.Figure("evidenceNeeded"), guard.Show());
@@ -181,7 +180,7 @@ public sealed class GuardRollbackTests(SampleApiPair samples, ITestOutputHelper 
         output.WriteLine($"dead canary at 20%: rolled back after {failed} failed user requests; {state["guard"]!.Show()}");
         Assert.InRange(failed, 1, 10);
         Assert.Equal(0, state.Weight());
-        Assert.Equal("guard_error_rate", Assert.Single((await router.EventsAsync()).Objects(), e => e.Text("actor") == "guard").Text("code"));
+        Assert.Equal("guard_error_rate", (await router.GuardEventAsync()).Text("code"));
     }
 
     [Fact]
@@ -248,7 +247,7 @@ public sealed class GuardRollbackTests(SampleApiPair samples, ITestOutputHelper 
         var rolledBack = await Poll.UntilAsync(router.StateAsync, s => s.Phase() == "RolledBack", TimeSpan.FromSeconds(60), "rolled back", s => s.Show());
         await load.StopAsync();
 
-        var guard = Assert.Single((await router.EventsAsync()).Objects(), e => e.Text("actor") == "guard");
+        var guard = await router.GuardEventAsync();
         output.WriteLine($"canary at 30% against 5%: {guard.Text("reason")}");
         Assert.Equal("guard_error_rate", guard.Text("code"));
         Assert.Equal(1, guard.Figure("comparedWithStable"));

@@ -128,8 +128,10 @@ public sealed class ReplicaTests(SampleApiPair samples) : IClassFixture<SampleAp
             Assert.Equal("v1", (await ReplicaFleet.AskAsync(Client, router, "user-0-0")).Version);
         }
 
-        var rollbacks = (await ReplicaFleet.EventsAsync(fleet.Routers[0])).Count(e => (string?)e!["actor"] == "guard" && (string?)e!["action"] == "rollback");
-        Assert.Equal(1, rollbacks);
+        // The event is logged just after the state is written: wait for it, then see that it is the only one.
+        static int Rollbacks(JsonArray events) => events.Count(e => (string?)e!["actor"] == "guard" && (string?)e!["action"] == "rollback");
+        var events = await Poll.UntilAsync(() => ReplicaFleet.EventsAsync(fleet.Routers[0]), e => Rollbacks(e) > 0, TimeSpan.FromSeconds(10), "the guard's rollback event", e => e.ToJsonString());
+        Assert.Equal(1, Rollbacks(events));
     }
 
     [Fact]

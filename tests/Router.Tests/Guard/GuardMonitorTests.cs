@@ -360,9 +360,10 @@ public sealed class GuardMonitorTests
             rig.Send("v1", 200, count: 100, milliseconds: 20);
             rig.Send("v2", 200, count: 30, milliseconds: 900);
 
-            // Slow successes poke nothing: the loop's tick (every 100 ms) judges them.
+            // Slow successes poke nothing: the loop's tick (every 100 ms) judges them. The new state is published before
+            // the decision log (an observer) records it, so wait for the event, the last of the two.
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-            while (rig.State.Phase != ReleasePhase.RolledBack && DateTime.UtcNow < deadline)
+            while (rig.Events(Actor.Guard).Count == 0 && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(20);
             }
@@ -427,7 +428,8 @@ public sealed class GuardMonitorTests
 
             // Ticks while the state cannot be written: the breach is judged and the rollback is in effect regardless.
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-            while (rig.State.Phase != ReleasePhase.RolledBack && DateTime.UtcNow < deadline && service.ExecuteTask is { IsCompleted: false })
+            // (The state is published before its write is tried, so wait for both.)
+            while (!(rig.State.Phase == ReleasePhase.RolledBack && rig.Core.Store.Unwritten) && DateTime.UtcNow < deadline && service.ExecuteTask is { IsCompleted: false })
             {
                 await Task.Delay(20);
             }
