@@ -121,18 +121,6 @@ internal sealed class LiveRouter : IAsyncDisposable
         return (JsonArray)JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
     }
 
-    /// <summary>
-    /// The guard's one event in the decision log, once it is there: a state is published before the log (an observer of
-    /// the commit) records it, so a state read as rolled back may come a moment before its event.
-    /// </summary>
-    public async Task<JsonObject> GuardEventAsync()
-    {
-        var events = await Poll.UntilAsync(EventsAsync, e => e.Objects().Any(IsGuard), TimeSpan.FromSeconds(10), "the guard's event", e => e.ToJsonString());
-        return Assert.Single(events.Objects(), IsGuard);
-
-        static bool IsGuard(JsonObject e) => e.Text("actor") == "guard";
-    }
-
     /// <summary><c>POST /admin/releases/shop/{action}</c>, with a JSON body when given.</summary>
     public Task<HttpResponseMessage> PostAdminAsync(string action, object? body = null) =>
         Admin.PostAsync(new Uri($"/admin/releases/{Release}/{action}", UriKind.Relative), body is null ? null : JsonContent.Create(body));
