@@ -80,7 +80,9 @@ public sealed class FullDiskTests : IAsyncLifetime
         }, Within, "the guard rolled back on a full disk");
         Assert.Equal("v1", (await _rig.GetAsync("/api/x", canaryUser)).Body!.Version);
         Assert.DoesNotContain("RolledBack", await File.ReadAllTextAsync(StatePath), StringComparison.Ordinal);
-        Assert.True(await _rig.MetricAsync("canary_state_write_failures_total") >= 1);
+        // The rollback is published before its write is tried, so the failed write is counted a moment later.
+        await AdminRig.EventuallyAsync(async () => await _rig.MetricAsync("canary_state_write_failures_total") >= 1,
+            Within, "the failed write counted");
 
         // Space comes back: the rollback reaches the disk without anyone acting.
         File.Delete(Filler);

@@ -232,6 +232,8 @@ public sealed class ExperimentTests : IAsyncLifetime
         }
 
         await AdminRig.EventuallyAsync(async () => (string)(await _rig.ReleaseAsync())["phase"]! == "RolledBack", TimeSpan.FromSeconds(10), "the guardrail rolls v2 back");
+        // The state is published before the decision log records it: wait for the event too.
+        await AdminRig.EventuallyAsync(async () => (string?)(await _rig.EventsAsync()).Last()!["actor"] == "guard", TimeSpan.FromSeconds(10), "the guardrail's event");
         var rollback = (await _rig.EventsAsync()).Last()!;
         Assert.Equal("guard", (string)rollback["actor"]!);
         Assert.Equal("guardrail", (string)rollback["code"]!);
