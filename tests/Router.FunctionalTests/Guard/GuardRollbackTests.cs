@@ -72,7 +72,7 @@ public sealed class GuardRollbackTests(SampleApiPair samples, ITestOutputHelper 
         Assert.All(afterRollback, o => Assert.True(o.Status == HttpStatusCode.OK && o.Backend == "v1", $"after the rollback: {o}"));
 
         // The decision, with the figures behind it.
-        var guard = await GuardEventAsync(router);
+        var guard = await Poll.GuardEventAsync(router);
         Assert.Equal("rollback", guard.Text("action"));
         Assert.Equal("guard_error_rate", guard.Text("code"));
         Assert.True(guard.Figure("canaryErrorRate") > 0.05, guard.Show());
@@ -126,7 +126,7 @@ public sealed class GuardRollbackTests(SampleApiPair samples, ITestOutputHelper 
         Assert.Equal(0, rolledBack.Weight());
         Assert.All(load.Outcomes.Where(o => o.SentAt > visibleAt), o => Assert.True(o.Status == HttpStatusCode.OK && o.Backend == "v1", $"after the rollback: {o}"));
 
-        var guard = await GuardEventAsync(router);
+        var guard = await Poll.GuardEventAsync(router);
         Assert.Equal("guard_latency", guard.Text("code"));
         Assert.True(guard.Figure("canarySlow") > 0, guard.Show());
         Assert.True(guard.Figure("slowEvidence") >= guard.Figure("evidenceNeeded"), guard.Show());
@@ -180,7 +180,7 @@ public sealed class GuardRollbackTests(SampleApiPair samples, ITestOutputHelper 
         output.WriteLine($"dead canary at 20%: rolled back after {failed} failed user requests; {state["guard"]!.Show()}");
         Assert.InRange(failed, 1, 10);
         Assert.Equal(0, state.Weight());
-        Assert.Equal("guard_error_rate", (await GuardEventAsync(router)).Text("code"));
+        Assert.Equal("guard_error_rate", (await Poll.GuardEventAsync(router)).Text("code"));
     }
 
     [Fact]
@@ -247,22 +247,10 @@ public sealed class GuardRollbackTests(SampleApiPair samples, ITestOutputHelper 
         var rolledBack = await Poll.UntilAsync(router.StateAsync, s => s.Phase() == "RolledBack", TimeSpan.FromSeconds(60), "rolled back", s => s.Show());
         await load.StopAsync();
 
-        var guard = await GuardEventAsync(router);
+        var guard = await Poll.GuardEventAsync(router);
         output.WriteLine($"canary at 30% against 5%: {guard.Text("reason")}");
         Assert.Equal("guard_error_rate", guard.Text("code"));
         Assert.Equal(1, guard.Figure("comparedWithStable"));
         Assert.Equal(0, rolledBack.Weight());
-    }
-
-    /// <summary>
-    /// The guard's one event in the decision log, once it is there: a state is published before the log (an observer of
-    /// the commit) records it, so a state read as rolled back may come a moment before its event.
-    /// </summary>
-    private static async Task<JsonObject> GuardEventAsync(LiveRouter router)
-    {
-        var events = await Poll.UntilAsync(router.EventsAsync, e => e.Objects().Any(IsGuard), TimeSpan.FromSeconds(10), "the guard's event", e => e.ToJsonString());
-        return Assert.Single(events.Objects(), IsGuard);
-
-        static bool IsGuard(JsonObject e) => e.Text("actor") == "guard";
     }
 }

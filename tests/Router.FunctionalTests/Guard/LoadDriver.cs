@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Text.Json.Nodes;
 using Canary.Router.Routing;
 
 namespace Canary.Router.FunctionalTests.Guard;
@@ -150,5 +151,17 @@ internal static class Poll
 
             await Task.Delay(25);
         }
+    }
+
+    /// <summary>
+    /// The guard's one event in the decision log, once it is there: a state is published before the log (an observer of
+    /// the commit) records it, so a state read as rolled back may come a moment before its event.
+    /// </summary>
+    public static async Task<JsonObject> GuardEventAsync(LiveRouter router)
+    {
+        var events = await UntilAsync(router.EventsAsync, e => e.Objects().Any(IsGuard), TimeSpan.FromSeconds(10), "the guard's event", e => e.ToJsonString());
+        return Assert.Single(events.Objects(), IsGuard);
+
+        static bool IsGuard(JsonObject e) => e.Text("actor") == "guard";
     }
 }

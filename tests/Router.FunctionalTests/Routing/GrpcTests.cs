@@ -149,9 +149,7 @@ public sealed class GrpcTests : IAsyncLifetime
         {
             var state = await Poll.UntilAsync(router.StateAsync, s => s.Phase() == "RolledBack", TimeSpan.FromSeconds(15), "rolled back", s => s.Show());
             Assert.Equal(0, state.Weight());
-            // The state is published before the decision log records it: wait for the event too.
-            var events = await Poll.UntilAsync(router.EventsAsync, e => e.Objects().Any(x => x.Text("actor") == "guard"), TimeSpan.FromSeconds(10), "the guard's event", e => e.ToJsonString());
-            var guard = Assert.Single(events.Objects(), e => e.Text("actor") == "guard");
+            var guard = await Poll.GuardEventAsync(router);
             Assert.Equal("guard_error_rate", guard.Text("code"));
             Assert.True(guard.Figure("canaryGrpcErrors") > 0, guard.Show());
             Assert.True((await router.MetricsAsync()).Sum("canary_requests_total", ("version", "v2"), ("code", "5xx")) > 0);
