@@ -9,11 +9,13 @@
 #
 #   bench/replicas.sh                                 # defaults below
 #   DURATION=3 ROUNDS=1 WRITES=10 bench/replicas.sh   # a quick check that it works
+#   PARTS="3" bench/replicas.sh                       # the guard's part only
 #
 # Environment: ROUNDS (2), DURATION (10 s), WARMUP (3 s), CONNECTIONS (32), THREADS (2), REPLICAS (3), WRITES (50),
 # GUARD_RATE (wrk connections per replica in parts 3 and 4: 2), GUARD_PACE (ms each part-3 connection waits between a
 # response and its next request, so the load is the same steady rate below saturation in every setup: 5),
-# GUARD_TRIALS (guard runs per setup in part 3: 5), IDLE (seconds measured in part 4: 5), KEEP_WORK=1
+# GUARD_TRIALS (guard runs per setup in part 3: 5), IDLE (seconds measured in part 4: 5), PARTS (which of the four
+# parts run: "1 2 3 4"), KEEP_WORK=1
 # keeps the logs. Needs redis-server (redis-cli), wrk, curl.
 # Only 127.0.0.1 is contacted; every process started here is stopped when the script exits.
 set -euo pipefail
@@ -21,7 +23,7 @@ set -euo pipefail
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH/.." && pwd)
 ROUNDS=${ROUNDS:-2} DURATION=${DURATION:-10} WARMUP=${WARMUP:-3} CONNECTIONS=${CONNECTIONS:-32} THREADS=${THREADS:-2}
-REPLICAS=${REPLICAS:-3} WRITES=${WRITES:-50} GUARD_RATE=${GUARD_RATE:-2} GUARD_TRIALS=${GUARD_TRIALS:-5} GUARD_PACE=${GUARD_PACE:-5} IDLE=${IDLE:-5}
+PARTS=${PARTS:-1 2 3 4} REPLICAS=${REPLICAS:-3} WRITES=${WRITES:-50} GUARD_RATE=${GUARD_RATE:-2} GUARD_TRIALS=${GUARD_TRIALS:-5} GUARD_PACE=${GUARD_PACE:-5} IDLE=${IDLE:-5}
 REDIS_PORT=6391 STABLE_PORT=5131 CANARY_PORT=5132 PUBLIC_BASE=8690 ADMIN_BASE=8790
 KEY=bench-replicas-key
 WORK=$(mktemp -d /tmp/canary-replicas.XXXXXX)
@@ -71,8 +73,11 @@ JSON
 }
 admin() { curl -sf -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' "$@"; }
 fresh_redis() { redis-cli -p $REDIS_PORT flushall >/dev/null; rm -rf "$WORK"/router-*; }
+part() { [[ " $PARTS " == *" $1 "* ]]; } # part N: whether part N runs
+REPORT=()
 
 # --- 1. throughput and CPU per request -------------------------------------------------------------------------------
+if part 1; then
 log "1. throughput: $ROUNDS rounds x (single, replica) x ${DURATION}s, $CONNECTIONS connections"
 declare -A RPS=() CPU=()
 for round in $(seq "$ROUNDS"); do
@@ -89,9 +94,11 @@ for round in $(seq "$ROUNDS"); do
     stop router-0
   done
 done
+fi
 median_of() { tr ' ' '\n' <<<"$1" | grep . | median; } # median_of "A B C"
 
 # --- 2. admin write to the last replica serving it -------------------------------------------------------------------
+if part 2; then
 log "2. propagation: $WRITES weight writes on replica 1 of $REPLICAS, until every other replica serves them"
 fresh_redis
 for i in $(seq 1 "$REPLICAS"); do router "$i" 1 0; done
@@ -115,6 +122,9 @@ done
 PROPAGATION="first write after start $FIRST ms; then $(sort -n "$WORK/propagation.txt" | awk '{ a[NR] = $1 } END { printf "p50 %d ms, p99 %d ms, max %d ms (%d writes)", a[int(NR * 0.5 + 0.5)], a[int(NR * 0.99 + 0.5)], a[NR], NR }')"
 log "   $PROPAGATION"
 for i in $(seq 1 "$REPLICAS"); do stop "router-$i"; done
+REPORT+=("- Admin write on one replica to the last of $((REPLICAS - 1)) others serving it: $PROPAGATION (goal: p99 < 250 ms).
+  From the writer's decision-log time to the last replica's (each replica's own log, one clock).")
+fi
 
 # --- 3. guard reaction and blast radius ------------------------------------------------------------------------------
 guard_run() { # guard_run MODE N [RATE]: N routers (replica mode when MODE=replica), RATE paced wrk connections each, canary fails, until all roll back
@@ -152,11 +162,16 @@ guard_trials() { # guard_trials MODE N [RATE]
   range() { tr ' ' '\n' <<<"$1" | grep . | sort -n | sed -n '1p;$p' | paste -sd-; }
   echo "median $(median_of "$reactions") ms ($(range "$reactions")) to roll back on every router, median $(median_of "$faileds") failed user requests ($(range "$faileds"), canary 5xx), $GUARD_TRIALS trials"
 }
+if part 3; then
 log "3. guard: canary fails under load on 1 router, then on $REPLICAS replicas ($GUARD_RATE wrk connections each, ${GUARD_PACE} ms pace)"
 GUARD_SINGLE=$(guard_trials single 1); log "   single: $GUARD_SINGLE"
 # The replicas serve $REPLICAS times the traffic: failed requests compare with one router serving as much.
 GUARD_SINGLE_ALL=$(guard_trials single 1 $((GUARD_RATE * REPLICAS))); log "   single, $((GUARD_RATE * REPLICAS)) connections: $GUARD_SINGLE_ALL"
 GUARD_REPLICAS=$(guard_trials replica "$REPLICAS"); log "   $REPLICAS replicas: $GUARD_REPLICAS"
+REPORT+=("- Guard (reaction from the canary's first failed response to the last router serving the rollback; wrk connections paced at $GUARD_PACE ms), one router: $GUARD_SINGLE.
+- Guard, one router serving what the $REPLICAS replicas serve ($((GUARD_RATE * REPLICAS)) wrk connections): $GUARD_SINGLE_ALL.
+- Guard, $REPLICAS replicas sharing the traffic: $GUARD_REPLICAS.")
+fi
 
 # --- 4. idle CPU and Redis round trips -------------------------------------------------------------------------------
 idle_cpu() { # idle_cpu PID...: CPU ms per second per process over IDLE seconds
@@ -170,6 +185,7 @@ round_trips() { # round_trips: commands per second per router over IDLE seconds,
   awk -v s="$IDLE" -v n="$REPLICAS" '$3 != "lua]" && $2 ~ /^\[/ { c++; cmd[$4]++ } END {
     printf "%.1f/s per replica (", c / s / n; sep = ""; for (k in cmd) { printf "%s%s %.1f/s", sep, k, cmd[k] / s / n; sep = ", " } printf ")" }' "$file"
 }
+if part 4; then
 log "4. idle: router CPU (single, then each of $REPLICAS replicas) and Redis round trips over ${IDLE}s"
 fresh_redis
 # After start-up's JIT and tiering have settled.
@@ -188,30 +204,32 @@ for i in $(seq 1 "$REPLICAS"); do
 done
 sleep 2
 TRIPS_LOAD=$(round_trips)
+LOAD_CPU=$(idle_cpu "${pids[@]}")
 curl -sf -X PUT "http://127.0.0.1:$CANARY_PORT/faults?errorRate=1" >/dev/null
 sleep 1
 TRIPS_FAILING=$(round_trips)
-log "   Redis under load: $TRIPS_LOAD; canary failing: $TRIPS_FAILING"
+FAILING_CPU=$(idle_cpu "${pids[@]}")
+log "   Redis under load: $TRIPS_LOAD, CPU $LOAD_CPU ms/s; canary failing: $TRIPS_FAILING, CPU $FAILING_CPU ms/s"
 for i in $(seq 1 "$REPLICAS"); do stop "load-$i"; stop "router-$i"; done
 curl -sf -X POST "http://127.0.0.1:$CANARY_PORT/reset" >/dev/null
+REPORT+=("- Idle router CPU over ${IDLE}s: single process $IDLE_SINGLE ms/s, replica mode $IDLE_REPLICA ms/s per replica.
+- Redis round trips from the routers ($REPLICAS replicas, MONITOR over ${IDLE}s): idle $TRIPS_IDLE;
+  under load ($GUARD_RATE wrk connections each) $TRIPS_LOAD; canary failing (guard off) $TRIPS_FAILING.
+- Router CPU per replica under that load: $LOAD_CPU ms/s healthy, $FAILING_CPU ms/s with the canary failing (guard off).")
+fi
 
-single_rps=$(median_of "${RPS[single]}") replica_rps=$(median_of "${RPS[replica]}")
-single_cpu=$(median_of "${CPU[single]}") replica_cpu=$(median_of "${CPU[replica]}")
-cat <<REPORT
-
-## Replica mode against single-process mode ($(date +%F), load average at the end $(cut -d' ' -f1-3 /proc/loadavg), nproc $(nproc))
-
+echo
+echo "## Replica mode against single-process mode ($(date +%F), load average at the end $(cut -d' ' -f1-3 /proc/loadavg), nproc $(nproc), parts $PARTS)"
+echo
+if part 1; then
+  single_rps=$(median_of "${RPS[single]}") replica_rps=$(median_of "${RPS[replica]}")
+  single_cpu=$(median_of "${CPU[single]}") replica_cpu=$(median_of "${CPU[replica]}")
+  cat <<TABLE
 | | single process | replica mode (Redis) | replica / single |
 |---|---:|---:|---:|
 | throughput, req/s (median of $ROUNDS x ${DURATION}s) | $single_rps | $replica_rps | $(awk -v a="$replica_rps" -v b="$single_rps" 'BEGIN { printf "%.3f", a / b }') |
 | CPU per request, us | $single_cpu | $replica_cpu | $(awk -v a="$replica_cpu" -v b="$single_cpu" 'BEGIN { printf "%.3f", a / b }') |
 
-- Admin write on one replica to the last of $((REPLICAS - 1)) others serving it: $PROPAGATION (goal: p99 < 250 ms).
-  From the writer's decision-log time to the last replica's (each replica's own log, one clock).
-- Guard (reaction from the canary's first failed response to the last router serving the rollback; wrk connections paced at $GUARD_PACE ms), one router: $GUARD_SINGLE.
-- Guard, one router serving what the $REPLICAS replicas serve ($((GUARD_RATE * REPLICAS)) wrk connections): $GUARD_SINGLE_ALL.
-- Guard, $REPLICAS replicas sharing the traffic: $GUARD_REPLICAS.
-- Idle router CPU over ${IDLE}s: single process $IDLE_SINGLE ms/s, replica mode $IDLE_REPLICA ms/s per replica.
-- Redis round trips from the routers ($REPLICAS replicas, MONITOR over ${IDLE}s): idle $TRIPS_IDLE;
-  under load ($GUARD_RATE wrk connections each) $TRIPS_LOAD; canary failing (guard off) $TRIPS_FAILING.
-REPORT
+TABLE
+fi
+printf '%s\n' "${REPORT[@]}"

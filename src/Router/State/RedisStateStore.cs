@@ -177,7 +177,8 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
 
     /// <summary>
     /// The loop's wake: <see cref="RoundSignal.Changed"/> when another replica announces a change (or a write met
-    /// one), <see cref="RoundSignal.Failed"/> when a request of this replica failed.
+    /// one), <see cref="RoundSignal.Failed"/> when a request of this replica failed, <see cref="RoundSignal.PeersFailed"/>
+    /// when the other replicas' totals brought new failures of a canary.
     /// </summary>
     public RoundSignal Signal { get; } = new();
 
@@ -322,17 +323,8 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
     /// </summary>
     public async Task RoundAsync(bool announce = false)
     {
-        var own = new Dictionary<(string Release, string Version), CountSnapshot>();
-        foreach (var (key, counts) in _counters!.All())
-        {
-            var totals = counts.Snapshot();
-            if (totals != default)
-            {
-                own[key] = totals;
-            }
-        }
-
-        var moved = _pushAgain || own.Count != _pushed.Count || own.Any(o => _pushed.GetValueOrDefault(o.Key) != o.Value);
+        var own = OwnTotals();
+        var moved = Moved(own);
         if (moved)
         {
             // Every attempt a new number: a push whose answer was lost is not taken for the one that follows it.
@@ -386,6 +378,9 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         }
     }
 
+    /// <summary>Whether this replica counted anything its last push did not carry.</summary>
+    public bool Unpushed() => Moved(OwnTotals());
+
     /// <summary>Whether this replica counted failures of a canary that its last push did not carry.</summary>
     public bool CanaryFailed()
     {
@@ -400,6 +395,24 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
 
         return false;
     }
+
+    private Dictionary<(string Release, string Version), CountSnapshot> OwnTotals()
+    {
+        var own = new Dictionary<(string Release, string Version), CountSnapshot>();
+        foreach (var (key, counts) in _counters!.All())
+        {
+            var totals = counts.Snapshot();
+            if (totals != default)
+            {
+                own[key] = totals;
+            }
+        }
+
+        return own;
+    }
+
+    private bool Moved(Dictionary<(string Release, string Version), CountSnapshot> own) =>
+        _pushAgain || own.Count != _pushed.Count || own.Any(o => _pushed.GetValueOrDefault(o.Key) != o.Value);
 
     // The round's peers: {name, sequence, totals or nil when already taken}... The ones not listed are gone.
     private void TakePeers(RedisResult[] peers)
@@ -419,9 +432,9 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
             }
 
             changed |= _peers.Keep(live);
-            if (changed)
+            if (changed && ApplyPeers())
             {
-                ApplyPeers();
+                Signal.PeersFailed();
             }
         }
     }
@@ -605,23 +618,32 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
                 return;
             }
 
-            ApplyPeers();
+            if (ApplyPeers())
+            {
+                Signal.PeersFailed();
+            }
         }
 
         _peersCounted?.Invoke();
     }
 
-    // The peers' sums into the totals the guard judges; only those that moved (a new Peers value allocates).
-    private void ApplyPeers()
+    // The peers' sums into the totals the guard judges; only those that moved (a new Peers value allocates). True
+    // when they brought new failures of a canary: this replica's own totals should then go out at once (the loop).
+    private bool ApplyPeers()
     {
+        var canaryFailed = false;
+        var current = _store!.Current;
         foreach (var key in _peers.Keys)
         {
             var counts = _counters!.For(key.Release, key.Version);
             var sum = _peers.Sum(key);
             if (counts.Peers != sum)
             {
+                canaryFailed |= sum.Failures > counts.Peers.Failures && current.Get(key.Release)?.Canary == key.Version;
                 counts.Peers = sum;
             }
         }
+
+        return canaryFailed;
     }
 }

@@ -9,7 +9,7 @@ namespace Canary.Router.State;
 /// <list type="bullet">
 /// <item>Operator and step changes are persisted before they take effect: a change that cannot be written is refused
 /// (<see cref="RefusalKind.Unavailable"/>) and nothing changes.</item>
-/// <item>Guard rollbacks take effect at once and are written after; reloads (router.json is on disk already) are written
+/// <item>Guard rollbacks take effect at once and are written after (before their observers hear of them); reloads (router.json is on disk already) are written
 /// first when the disk allows, so a reader that sees one finds it in the state file, and take effect either way. A write
 /// that fails is retried (<see cref="Flush"/>) until it succeeds, and since every write is of the whole state, any later
 /// change is on disk only with them.</item>
@@ -111,13 +111,18 @@ internal sealed class ReleaseStore
                 return (null, refusal);
             }
 
-            Publish(next, commit);
-            if (safety)
+            if (!safety)
             {
-                // A rollback never waits on the disk: it is effective, and written now or by Flush.
-                WriteOrLater(next, commit);
+                Publish(next, commit);
+                return (change, null);
             }
 
+            // A rollback never waits on the disk: it is effective, then written now or by Flush. Written before its
+            // observers run, so other replicas serve it without waiting for them (an experiment's final report costs
+            // tens of milliseconds the first time).
+            Volatile.Write(ref _current, next);
+            WriteOrLater(next, commit);
+            Observe(commit);
             return (change, null);
         }
     }
@@ -283,6 +288,11 @@ internal sealed class ReleaseStore
     private void Publish(RouterSnapshot next, Commit commit)
     {
         Volatile.Write(ref _current, next);
+        Observe(commit);
+    }
+
+    private void Observe(Commit commit)
+    {
         if (commit.IsEmpty)
         {
             return;

@@ -1,8 +1,9 @@
 namespace Canary.Router.State;
 
 /// <summary>
-/// What wakes replica mode's loop before its timer: another replica announced a change (<see cref="Changed"/>), or
-/// this replica's requests failed (<see cref="Failed"/>). Each is a flag the loop takes when it acts on it; while one
+/// What wakes replica mode's loop before its timer: another replica announced a change (<see cref="Changed"/>),
+/// this replica's requests failed (<see cref="Failed"/>), or another replica's canary did (<see cref="PeersFailed"/>).
+/// Each is a flag the loop takes when it acts on it; while one
 /// is set, more pokes of it cost an interlocked exchange and wake nothing (a failing canary at 1,000 requests a second
 /// wakes the loop once per push, not once per request).
 /// </summary>
@@ -12,20 +13,28 @@ internal sealed class RoundSignal : IDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private int _changed;
     private int _failed;
+    private int _peersFailed;
 
     public bool ChangedPending => Volatile.Read(ref _changed) == 1;
 
     public bool FailedPending => Volatile.Read(ref _failed) == 1;
 
+    public bool PeersFailedPending => Volatile.Read(ref _peersFailed) == 1;
+
     public void Changed() => Raise(ref _changed);
 
     public void Failed() => Raise(ref _failed);
+
+    public void PeersFailed() => Raise(ref _peersFailed);
 
     /// <summary>Clears the change flag: the loop reads the state now.</summary>
     public bool TakeChanged() => Interlocked.Exchange(ref _changed, 0) == 1;
 
     /// <summary>Clears the failure flag: the loop pushes now, or found nothing to push early.</summary>
     public void TakeFailed() => Volatile.Write(ref _failed, 0);
+
+    /// <summary>Clears the peers' failure flag: the loop pushes now, or had nothing new to push.</summary>
+    public void TakePeersFailed() => Volatile.Write(ref _peersFailed, 0);
 
     /// <summary>Waits for a poke or the timeout.</summary>
     public Task WaitAsync(TimeSpan timeout, CancellationToken cancellation) => _wake.WaitAsync(timeout, cancellation);

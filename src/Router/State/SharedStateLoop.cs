@@ -11,15 +11,29 @@ internal sealed partial class SharedStateLoop(RedisStateStore shared, Hosting.Ro
     /// <summary>The regular round: totals pushed and read, lease renewed, generation checked (the safety net for dropped announcements).</summary>
     public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>The shortest time between two rounds: a failing canary's push comes forward to this, batched.</summary>
+    /// <summary>
+    /// The shortest time between a round and a push of new canary failures after it: a canary's failures reach the
+    /// other replicas' guards within this (and one round trip), batched over it while they come faster.
+    /// </summary>
+    public static readonly TimeSpan QuickGap = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// Failure pushes <see cref="QuickGap"/> apart before they slow down to one per <see cref="MinGap"/>: enough for the
+    /// guard's verdict on a canary that dies (a handful of failures over the fleet), while one that keeps failing below
+    /// the guard's threshold costs 10 pushes a second. Spent pushes come back one per MinGap (a token bucket).
+    /// </summary>
+    public const int Burst = 10;
+
+    /// <summary>The shortest time between failure pushes once the burst is spent.</summary>
     public static readonly TimeSpan MinGap = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// What the loop does next, from what is pending and the time since the last round began (<paramref name="lastRound"/>,
-    /// a timestamp of <paramref name="time"/>; null before the first): an announced change is read at once, new canary
-    /// failures bring the round forward to <see cref="MinGap"/> after the last, else the round is due a <see cref="Period"/> after it.
+    /// What the loop does next, from what is pending, the time the last round began (<paramref name="lastRound"/>, a
+    /// timestamp of <paramref name="time"/>; null before the first) and what is left of the failure pushes' burst: an
+    /// announced change is read at once; new canary failures bring the round forward to <see cref="QuickGap"/> after
+    /// the last while the burst lasts, then to when it has a push again; else the round is due a <see cref="Period"/> after the last.
     /// </summary>
-    public static Next NextRound(TimeProvider time, long? lastRound, bool changed, bool canaryFailed)
+    public static Next NextRound(TimeProvider time, long? lastRound, FailurePushes pushes, bool changed, bool canaryFailed)
     {
         if (changed)
         {
@@ -31,25 +45,35 @@ internal sealed partial class SharedStateLoop(RedisStateStore shared, Hosting.Ro
             return new Next(Work.Round, TimeSpan.Zero);
         }
 
-        var left = (canaryFailed ? MinGap : Period) - time.GetElapsedTime(last);
-        return left <= TimeSpan.Zero ? new Next(Work.Round, TimeSpan.Zero) : new Next(Work.Wait, left);
+        var due = last + Ticks(time, Period);
+        if (canaryFailed)
+        {
+            due = Math.Min(due, Math.Max(last + Ticks(time, QuickGap), pushes.AllowedFrom(time)));
+        }
+
+        var now = time.GetTimestamp();
+        return due <= now ? new Next(Work.Round, TimeSpan.Zero) : new Next(Work.Wait, time.GetElapsedTime(now, due));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var signal = shared.Signal;
         long? lastRound = null;
+        var pushes = default(FailurePushes);
         var wasDown = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            // A failure of a stable version, or one already pushed, brings nothing forward.
-            var canaryFailed = signal.FailedPending && shared.CanaryFailed();
-            if (signal.FailedPending && !canaryFailed)
+            // A failure of a stable version, or one already pushed, brings nothing forward. Another replica's canary
+            // failures bring this replica's totals forward too, when they moved: a guard that took those failures
+            // with this replica's counts as of its last round would take the successes after them for a recovery.
+            var canaryFailed = (signal.FailedPending && shared.CanaryFailed()) || (signal.PeersFailedPending && shared.Unpushed());
+            if (!canaryFailed)
             {
                 signal.TakeFailed();
+                signal.TakePeersFailed();
             }
 
-            var next = NextRound(core.Time, lastRound, signal.ChangedPending, canaryFailed);
+            var next = NextRound(core.Time, lastRound, pushes, signal.ChangedPending, canaryFailed);
             try
             {
                 switch (next.Work)
@@ -60,7 +84,13 @@ internal sealed partial class SharedStateLoop(RedisStateStore shared, Hosting.Ro
                         break;
                     case Work.Round:
                         lastRound = core.Time.GetTimestamp();
+                        if (canaryFailed)
+                        {
+                            pushes = pushes.Pushed(core.Time, lastRound.Value);
+                        }
+
                         signal.TakeFailed();
+                        signal.TakePeersFailed();
                         await shared.RoundAsync(announce: canaryFailed);
                         break;
                     default:
@@ -119,4 +149,19 @@ internal sealed partial class SharedStateLoop(RedisStateStore shared, Hosting.Ro
 
     /// <summary><see cref="NextRound"/>'s answer.</summary>
     internal readonly record struct Next(Work Work, TimeSpan Wait);
+
+    /// <summary>
+    /// What is left of the failure pushes' <see cref="Burst"/>, as one time (the generic cell rate algorithm):
+    /// <paramref name="Refilled"/>, a timestamp, is when the burst is whole again. A push is allowed from
+    /// (Burst - 1) MinGaps before it, and moves it a MinGap on from itself or now, whichever is later.
+    /// The default (0) is a whole burst.
+    /// </summary>
+    internal readonly record struct FailurePushes(long Refilled)
+    {
+        public long AllowedFrom(TimeProvider time) => Refilled - Ticks(time, (Burst - 1) * MinGap);
+
+        public FailurePushes Pushed(TimeProvider time, long now) => new(Math.Max(Refilled, now) + Ticks(time, MinGap));
+    }
+
+    private static long Ticks(TimeProvider time, TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);
 }

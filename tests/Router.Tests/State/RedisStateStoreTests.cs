@@ -225,6 +225,49 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Round_AnnouncedCanaryFailures_OtherReplicaAskedToPushItsOwnAtOnce()
+    {
+        using var a = Start("a");
+        var counted = 0;
+        using var b = Start("b", peersCounted: () => Interlocked.Increment(ref counted));
+        await a.Shared.RoundAsync();
+        await b.Shared.RoundAsync();
+        Record(b.Counters, 4, failures: 0);
+        Record(a.Counters, 2, failures: 2);
+
+        await a.Shared.RoundAsync(announce: true);
+
+        // b's successes since its last round go out now, not at its next one: a guard that took a's failures with
+        // b's old totals would take b's successes, arriving later, for a recovery.
+        await UntilAsync(() => Task.FromResult(Volatile.Read(ref counted) == 1));
+        Assert.True(b.Shared.Signal.PeersFailedPending);
+        Assert.True(b.Shared.Unpushed());
+        b.Shared.Signal.TakePeersFailed();
+        await b.Shared.RoundAsync(announce: true);
+        Assert.False(b.Shared.Unpushed());
+    }
+
+    [Fact]
+    public async Task Round_AnnouncedWithoutNewCanaryFailures_NoPushAskedOf()
+    {
+        using var a = Start("a");
+        var counted = 0;
+        using var b = Start("b", peersCounted: () => Interlocked.Increment(ref counted));
+        await a.Shared.RoundAsync();
+        await b.Shared.RoundAsync();
+
+        // A push that answers another's failures (successes only), and stable's failures: neither asks for more.
+        Record(a.Counters, 4, failures: 0);
+        Record(a.Counters, 3, failures: 3, version: "v1");
+        await a.Shared.RoundAsync(announce: true);
+
+        await UntilAsync(() => Task.FromResult(Volatile.Read(ref counted) == 1));
+        Assert.Equal(new CountSnapshot(4, 0, 0, 0, 4, 0), b.Counters.For("shop", "v2").Fleet());
+        Assert.Equal(3, b.Counters.For("shop", "v1").Fleet().Failures);
+        Assert.False(b.Shared.Signal.PeersFailedPending);
+    }
+
+    [Fact]
     public async Task Round_NothingChanged_OneScriptAndNoStateRead()
     {
         using var a = Start("a");
@@ -285,11 +328,11 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
         Assert.Equal("first", b.Shared.CookieKey("second"));
     }
 
-    private static void Record(VersionCounters counters, int requests, int failures)
+    private static void Record(VersionCounters counters, int requests, int failures, string version = "v2")
     {
         for (var i = 0; i < requests; i++)
         {
-            counters.For("shop", "v2").Record(i < failures ? StatusClass.ServerError5xx : StatusClass.Success2xx, grpcFailed: false, LatencySample.Fast);
+            counters.For("shop", version).Record(i < failures ? StatusClass.ServerError5xx : StatusClass.Success2xx, grpcFailed: false, LatencySample.Fast);
         }
     }
 

@@ -152,6 +152,25 @@ public sealed class ReleaseStoreTests
     }
 
     [Fact]
+    public void Apply_GuardRollback_WrittenBeforeItsObserversRun()
+    {
+        using var rig = Rig();
+        var writesSeen = new List<int>();
+        var phaseSeen = new List<ReleasePhase>();
+        rig.Store.Committed += _ =>
+        {
+            writesSeen.Add(rig.Writes.Count);
+            phaseSeen.Add(rig.Store.Get("shop")!.Phase);
+        };
+
+        rig.Store.Apply("shop", ReleaseTransitions.Rollback, StoreRig.Guard);
+
+        // Other replicas read the shared store: a rollback reaches it without waiting for this one's observers.
+        Assert.Equal([1], writesSeen);
+        Assert.Equal([ReleasePhase.RolledBack], phaseSeen);
+    }
+
+    [Fact]
     public void Apply_OperatorAfterUnwrittenRollback_WrittenTogetherOrRefused()
     {
         using var rig = Rig();
