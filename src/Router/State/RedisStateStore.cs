@@ -170,6 +170,13 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         _changed = RedisChannel.Literal(_prefix + "changed");
         _counts = RedisChannel.Literal(_prefix + "counts");
         _redis.ConnectionFailed += (_, e) => Down(e.Exception?.Message ?? e.FailureType.ToString());
+
+        // A write carries its decision-log events, and the first event serialized with figures builds the serializer's
+        // metadata for them: measured at 10 to 50 ms under load, which a guard rollback's write would spend before the
+        // other replicas hear of it. Spent here instead.
+        var side = new EventSide("stable", "canary", 0, ReleasePhase.RolledBack, 1);
+        JsonSerializer.Serialize(new DecisionEvent(0, DateTimeOffset.UnixEpoch, "release", Actor.Guard, "rollback", "error-rate", "", side, side,
+            new Dictionary<string, double> { ["canaryRequests"] = 1 }, "key"), DecisionLog.JsonOptions);
     }
 
     /// <summary>This process among the replicas: the lease holder's name.</summary>
