@@ -16,7 +16,12 @@ internal sealed record EventSide(string Stable, string? Canary, double Weight, R
 /// </summary>
 internal sealed record DecisionEvent(
     long Sequence, DateTimeOffset Time, string? Release, Actor Actor, string Action, string Code, string Reason,
-    EventSide? Before, EventSide? After, IReadOnlyDictionary<string, double>? Figures, string? Key = null);
+    EventSide? Before, EventSide? After, IReadOnlyDictionary<string, double>? Figures, string? Key = null)
+{
+    /// <summary>The entry of one release's change (or a router-wide event when <paramref name="release"/> is null).</summary>
+    public static DecisionEvent Of(long sequence, DateTimeOffset at, string? release, ChangeCause cause, EventSide? before, EventSide? after) =>
+        new(sequence, at, release, cause.Actor, cause.Action, cause.Code, cause.Reason, before, after, cause.Figures, cause.Key);
+}
 
 /// <summary>
 /// The decision log: the latest <see cref="Capacity"/> events in memory for the admin API, and every event
@@ -74,6 +79,9 @@ internal sealed class DecisionLog
     public string Path { get; }
 
     public static JsonSerializerOptions JsonOptions => Json;
+
+    /// <summary>An entry as the log's file and the fleet's shared log keep it: one line of JSON.</summary>
+    public static string Serialize(DecisionEvent entry) => JsonSerializer.Serialize(entry, Json);
 
     /// <summary>Raised for every new entry, in sequence order, inside the log's lock: an observer must neither block nor throw (the notifications enqueue).</summary>
     public event Action<DecisionEvent>? Appended;
@@ -140,10 +148,10 @@ internal sealed class DecisionLog
             List<DecisionEvent> added = [];
             foreach (var (release, cause, before, after) in entries)
             {
-                var entry = new DecisionEvent(++_sequence, at, release, cause.Actor, cause.Action, cause.Code, cause.Reason, before, after, cause.Figures, cause.Key);
+                var entry = DecisionEvent.Of(++_sequence, at, release, cause, before, after);
                 Keep(entry);
                 added.Add(entry);
-                lines.Append(JsonSerializer.Serialize(entry, Json)).Append('\n');
+                lines.Append(Serialize(entry)).Append('\n');
             }
 
             if (lines.Length > 0)

@@ -175,8 +175,8 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         // metadata for them: measured at 10 to 50 ms under load, which a guard rollback's write would spend before the
         // other replicas hear of it. Spent here instead.
         var side = new EventSide("stable", "canary", 0, ReleasePhase.RolledBack, 1);
-        JsonSerializer.Serialize(new DecisionEvent(0, DateTimeOffset.UnixEpoch, "release", Actor.Guard, "rollback", "error-rate", "", side, side,
-            new Dictionary<string, double> { ["canaryRequests"] = 1 }, "key"), DecisionLog.JsonOptions);
+        DecisionLog.Serialize(DecisionEvent.Of(0, DateTimeOffset.UnixEpoch, "release",
+            new ChangeCause(Actor.Guard, "rollback", "", "", new Dictionary<string, double> { ["canaryRequests"] = 1 }), side, side));
     }
 
     /// <summary>This process among the replicas: the lease holder's name.</summary>
@@ -532,7 +532,7 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
             {
                 if (release is not null && written.Contains(release))
                 {
-                    args.Add(JsonSerializer.Serialize(new DecisionEvent(0, commit.At, release, cause.Actor, cause.Action, cause.Code, cause.Reason, before, after, cause.Figures, cause.Key), DecisionLog.JsonOptions));
+                    args.Add(DecisionLog.Serialize(DecisionEvent.Of(0, commit.At, release, cause, before, after)));
                 }
             }
         }
