@@ -127,15 +127,27 @@ REPORT+=("- Admin write on one replica to the last of $((REPLICAS - 1)) others s
 fi
 
 # --- 3. guard reaction and blast radius ------------------------------------------------------------------------------
+served() { # served N: user requests the N routers have served so far (every version and code)
+  local total=0 i
+  for i in $(seq 1 "$1"); do
+    total=$((total + $(curl -s "http://127.0.0.1:$((ADMIN_BASE + i))/metrics" | awk '/^canary_requests_total\{/ { s += $2 } END { printf "%d", s }')))
+  done
+  echo "$total"
+}
 guard_run() { # guard_run MODE N [RATE]: N routers (replica mode when MODE=replica), RATE paced wrk connections each, canary fails, until all roll back
   local mode=$1 n=$2 rate=${3:-$GUARD_RATE}
   fresh_redis
   curl -sf -X POST "http://127.0.0.1:$CANARY_PORT/reset" >/dev/null
   for i in $(seq 1 "$n"); do router "$i" "$([[ $mode == replica ]] && echo 1 || echo 0)" 10; done
   for i in $(seq 1 "$n"); do
-    WRK_PACE_MS=$GUARD_PACE start "load-$i" wrk -t1 -c"$rate" -s "$BENCH/wrk/users.lua" -d60s "http://127.0.0.1:$((PUBLIC_BASE + i))/api/items"
+    # Each router's load walks its own users (wrk -t1 would start every walk at the same user, in step).
+    WRK_USER_OFFSET=$((i * 3331)) WRK_PACE_MS=$GUARD_PACE start "load-$i" wrk -t1 -c"$rate" -s "$BENCH/wrk/users.lua" -d60s "http://127.0.0.1:$((PUBLIC_BASE + i))/api/items"
   done
-  sleep 3
+  sleep 1
+  local before after
+  before=$(served "$n")
+  sleep 2
+  after=$(served "$n")
   curl -sf -X PUT "http://127.0.0.1:$CANARY_PORT/faults?errorRate=1" >/dev/null
   for i in $(seq 1 "$n"); do
     until admin "http://127.0.0.1:$((ADMIN_BASE + i))/admin/releases/shop" | grep -q '"phase":"RolledBack"'; do sleep 0.01; done
@@ -143,24 +155,33 @@ guard_run() { # guard_run MODE N [RATE]: N routers (replica mode when MODE=repli
   sleep 1
   # From the canary's first failed response (the backend's own clock, not when a loaded machine delivered the fault)
   # to the last router serving the rollback (its own, or one adopted from another replica).
-  local last=0 t failed=0
+  local last=0 firstServed=0 t failed=0 judged=0 j events
   for i in $(seq 1 "$n"); do
-    t=$(event_ms "$WORK/router-$i/router.state.json.events.jsonl" '"after":{"stable":"v1","canary":"v2","weight":0,"phase":"RolledBack"')
+    events=$WORK/router-$i/router.state.json.events.jsonl
+    t=$(event_ms "$events" '"after":{"stable":"v1","canary":"v2","weight":0,"phase":"RolledBack"')
     (( t > last )) && last=$t
+    (( firstServed == 0 || t < firstServed )) && firstServed=$t
+    # The failures over the fleet that the guard's verdict judged (its window's figures), from the first guard rollback.
+    j=$(grep -F '"actor":"guard"' "$events" | grep -F '"action":"rollback"' | head -1 | sed -n 's/.*"canaryServerErrors":\([0-9]*\).*/\1/p')
+    [[ -n $j ]] && (( judged == 0 || j < judged )) && judged=$j
     failed=$((failed + $(curl -s "http://127.0.0.1:$((ADMIN_BASE + i))/metrics" | awk '/^canary_requests_total\{.*version="v2".*code="5xx"/ { s += $2 } END { printf "%d", s }')))
     stop "load-$i"
   done
   local first
   first=$(curl -sf "http://127.0.0.1:$CANARY_PORT/stats" | sed 's/.*"firstFailureUnixMs":\([0-9]*\).*/\1/')
   for i in $(seq 1 "$n"); do stop "router-$i"; done
-  echo "$((last - first)) $failed"
+  echo "$((last - first)) $failed $judged $((last - firstServed)) $(((after - before) / 2))"
 }
 # One trial swings by 2x (where the fault lands between rounds): medians and ranges over GUARD_TRIALS.
 guard_trials() { # guard_trials MODE N [RATE]
-  local reactions="" faileds="" r f _
-  for _ in $(seq "$GUARD_TRIALS"); do read -r r f < <(guard_run "$@"); reactions+="$r " faileds+="$f "; done
+  local reactions="" faileds="" judgeds="" spreads="" rates="" r f j s q _
+  for _ in $(seq "$GUARD_TRIALS"); do
+    read -r r f j s q < <(guard_run "$@"); reactions+="$r " faileds+="$f " judgeds+="$j " spreads+="$s " rates+="$q "
+  done
   range() { tr ' ' '\n' <<<"$1" | grep . | sort -n | sed -n '1p;$p' | paste -sd-; }
-  echo "median $(median_of "$reactions") ms ($(range "$reactions")) to roll back on every router, median $(median_of "$faileds") failed user requests ($(range "$faileds"), canary 5xx), $GUARD_TRIALS trials"
+  # Failed requests split into those the first verdict judged (how much evidence it took) and those after it (how long
+  # the rollback took to reach every router).
+  echo "median $(median_of "$reactions") ms ($(range "$reactions")) to roll back on every router, median $(median_of "$faileds") failed user requests ($(range "$faileds"), canary 5xx), of which the first verdict judged $(median_of "$judgeds") ($(range "$judgeds")); first to last router serving the rollback $(median_of "$spreads") ms ($(range "$spreads")); $(median_of "$rates") user requests/s before the fault; $GUARD_TRIALS trials"
 }
 if part 3; then
 log "3. guard: canary fails under load on 1 router, then on $REPLICAS replicas ($GUARD_RATE wrk connections each, ${GUARD_PACE} ms pace)"

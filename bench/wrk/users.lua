@@ -4,6 +4,8 @@
 -- The requests are formatted once, in init, so wrk spends no time building them.
 -- WRK_PACE_MS=N in the environment paces each connection: N ms between a response and its next request (a steady
 -- rate below saturation, for comparisons that must not depend on how many processes share the CPU).
+-- WRK_USER_OFFSET=N starts the walk N users further on: several wrk processes (one per router replica) then serve
+-- different users at any moment, as a load balancer in front of replicas would, instead of the same users in step.
 -- At the end it prints one machine-readable line, read by run.sh:
 --   WRK_RESULT requests=N duration_us=N rps=N p50_us=N p99_us=N mean_us=N connect=N read=N write=N timeout=N non2xx=N
 
@@ -11,9 +13,10 @@ local users = 10000
 local pool = {}
 local next_user = 0
 local threads = 0
+local offset = tonumber(os.getenv("WRK_USER_OFFSET") or "") or 0
 
 function setup(thread)
-  thread:set("first_user", threads * 2503)
+  thread:set("first_user", offset + threads * 2503)
   threads = threads + 1
 end
 
