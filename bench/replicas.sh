@@ -127,11 +127,12 @@ REPORT+=("- Admin write on one replica to the last of $((REPLICAS - 1)) others s
 fi
 
 # --- 3. guard reaction and blast radius ------------------------------------------------------------------------------
+counted() { # counted I REGEX: the sum of router I's canary_requests_total series whose labels match REGEX
+  curl -s "http://127.0.0.1:$((ADMIN_BASE + $1))/metrics" | awk -v labels="$2" '/^canary_requests_total\{/ && $1 ~ labels { s += $2 } END { printf "%d", s }'
+}
 served() { # served N: user requests the N routers have served so far (every version and code)
   local total=0 i
-  for i in $(seq 1 "$1"); do
-    total=$((total + $(curl -s "http://127.0.0.1:$((ADMIN_BASE + i))/metrics" | awk '/^canary_requests_total\{/ { s += $2 } END { printf "%d", s }')))
-  done
+  for i in $(seq 1 "$1"); do total=$((total + $(counted "$i" .))); done
   echo "$total"
 }
 guard_run() { # guard_run MODE N [RATE]: N routers (replica mode when MODE=replica), RATE paced wrk connections each, canary fails, until all roll back
@@ -164,7 +165,7 @@ guard_run() { # guard_run MODE N [RATE]: N routers (replica mode when MODE=repli
     # The failures over the fleet that the guard's verdict judged (its window's figures), from the first guard rollback.
     j=$(grep -F '"actor":"guard"' "$events" | grep -F '"action":"rollback"' | head -1 | sed -n 's/.*"canaryServerErrors":\([0-9]*\).*/\1/p')
     [[ -n $j ]] && (( judged == 0 || j < judged )) && judged=$j
-    failed=$((failed + $(curl -s "http://127.0.0.1:$((ADMIN_BASE + i))/metrics" | awk '/^canary_requests_total\{.*version="v2".*code="5xx"/ { s += $2 } END { printf "%d", s }')))
+    failed=$((failed + $(counted "$i" 'version="v2".*code="5xx"')))
     stop "load-$i"
   done
   local first
