@@ -95,6 +95,8 @@ public sealed class HotReloadTests : IAsyncLifetime
         var (_, failures) = await load.StopAsync();
         Assert.Empty(failures);
 
+        // The counter moves before the decision log's line is written: wait for the line too.
+        await AdminRig.EventuallyAsync(async () => (await _rig.EventsAsync()).Any(e => (string?)e!["action"] == "reload-refused"), Within, "the refused edit reached the decision log");
         var refused = Assert.Single(await _rig.EventsAsync(), e => (string?)e!["action"] == "reload-refused");
         Assert.Equal("reload", (string?)refused!["actor"]);
         Assert.Null(refused["release"]);
