@@ -110,18 +110,13 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         else if (ended)
         {
             // The next attempt after a rollback or promotion starts from what has been counted by now.
-            life = life with { Born = now, CanaryTotals = canaryTotals, StableTotals = stable, Evidence = GuardEvidence.None };
+            life = life with { Born = now, CanaryTotals = canaryTotals, StableTotals = stable, Evidence = GuardEvidence.None, Placed = null };
         }
         else if (canaryTotals != life.CanaryTotals || stable != life.StableTotals)
         {
             // Unchanged totals add nothing: the life (and its evidence) stays as it was.
-            life = life with
-            {
-                CanaryTotals = canaryTotals,
-                StableTotals = stable,
-                Evidence = GuardPolicy.Add(options, life.Evidence, canaryTotals.Minus(life.CanaryTotals), stable.Minus(life.StableTotals),
-                    core.Time.GetElapsedTime(life.Born, now).TotalSeconds),
-            };
+            life = Place(options, life, core.Counters.For(release, canary), core.Counters.For(release, state.Stable), now)
+                with { CanaryTotals = canaryTotals, StableTotals = stable };
         }
 
         _lives[release] = life;
@@ -146,9 +141,46 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         if (core.Store.Apply(release, s => ReleaseTransitions.GuardRollback(s, life.Canary), cause) is ({ } change, _))
         {
             // A new attempt at this canary starts with no evidence, not with the failures that ended this one.
-            _lives[release] = life with { Born = core.Time.GetTimestamp(), Evidence = GuardEvidence.None };
+            _lives[release] = life with { Born = core.Time.GetTimestamp(), Evidence = GuardEvidence.None, Placed = null };
             LogRolledBack(logger, release, life.Canary, change.After.Revision, verdict.Explanation);
         }
+    }
+
+    /// <summary>
+    /// The evidence after this look: the looks of the last <see cref="PeerSteps.HorizonMicroseconds"/> taken again from
+    /// the evidence before them, each with this replica's counts as it saw them and the other replicas' as they stood at
+    /// its moment (<see cref="VersionCounts.PeerSteps"/>), so counts that arrive late are judged where they happened:
+    /// a replica's successes from before a failure elsewhere do not dilute the failures after it. Older looks are
+    /// settled. With no other replicas every look folds the same counts again: the plain running fold.
+    /// </summary>
+    private Life Place(GuardOptions options, Life life, VersionCounts canaryCounts, VersionCounts stableCounts, long now)
+    {
+        var at = PeerSteps.Stamp(core.Time);
+        var settleBefore = at - PeerSteps.HorizonMicroseconds;
+        var placed = life.Placed ?? new Placement(life.Evidence, life.CanaryTotals, life.StableTotals, []);
+        var looks = placed.Looks.Add(new Look(at, core.Time.GetElapsedTime(life.Born, now).TotalSeconds, canaryCounts.Snapshot(), stableCounts.Snapshot()));
+        var canarySteps = canaryCounts.PeerSteps;
+        var stableSteps = stableCounts.PeerSteps;
+        var evidence = placed.Evidence;
+        var (canaryBefore, stableBefore) = (placed.Canary, placed.Stable);
+        var settled = placed;
+        var kept = 0;
+        for (var i = 0; i < looks.Length; i++)
+        {
+            var look = looks[i];
+            var last = i == looks.Length - 1;
+            var canaryThen = look.Canary.Plus(last ? canarySteps.Latest : canarySteps.At(look.At));
+            var stableThen = look.Stable.Plus(last ? stableSteps.Latest : stableSteps.At(look.At));
+            evidence = GuardPolicy.Add(options, evidence, canaryThen.Minus(canaryBefore), stableThen.Minus(stableBefore), look.Age);
+            (canaryBefore, stableBefore) = (canaryThen, stableThen);
+            if (!last && look.At <= settleBefore)
+            {
+                settled = new Placement(evidence, canaryThen, stableThen, []);
+                kept = i + 1;
+            }
+        }
+
+        return life with { Evidence = evidence, Placed = settled with { Looks = looks[kept..] } };
     }
 
     /// <summary>
@@ -277,7 +309,14 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
 
     /// <summary>One canary's life as the loop follows it: when it began, the totals last seen and the evidence so far.</summary>
     /// <remarks>A struct: the loop updates it on every look, and a look should not allocate.</remarks>
-    private readonly record struct Life(string Canary, string Stable, long Born, CountSnapshot CanaryTotals, CountSnapshot StableTotals, GuardEvidence Evidence, Gauge.Child CanaryGauge, Gauge.Child StableGauge);
+    /// <remarks><paramref name="Placed"/>: where <see cref="Place"/> takes the looks up again from (null: from the totals and evidence above).</remarks>
+    private readonly record struct Life(string Canary, string Stable, long Born, CountSnapshot CanaryTotals, CountSnapshot StableTotals, GuardEvidence Evidence, Gauge.Child CanaryGauge, Gauge.Child StableGauge, Placement? Placed = null);
+
+    /// <summary>The evidence and the fleet's totals as of the last settled look, and the looks since.</summary>
+    private sealed record Placement(GuardEvidence Evidence, CountSnapshot Canary, CountSnapshot Stable, System.Collections.Immutable.ImmutableArray<Look> Looks);
+
+    /// <summary>A look: its stamp, the canary's age then, and this replica's own totals of the two versions.</summary>
+    private readonly record struct Look(long At, double Age, CountSnapshot Canary, CountSnapshot Stable);
 
     /// <summary>A release judged with nothing moving, and what would have to move for its verdict to change.</summary>
     private sealed record Still(ReleaseState State, VersionCounts Stable, CountSnapshot StableTotals, CountHistory StableHistory,

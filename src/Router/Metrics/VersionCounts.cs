@@ -15,13 +15,16 @@ internal sealed class VersionCounts
     private long _grpcErrors;
     private long _samples;
     private long _slow;
-    private System.Runtime.CompilerServices.StrongBox<CountSnapshot>? _peers;
+    private PeerSteps? _peers;
 
     /// <summary>Replica mode: what the other replicas counted for this version, as last read from Redis (<see cref="State.PeerTotals"/>; never less than before).</summary>
-    public CountSnapshot Peers
+    public CountSnapshot Peers => PeerSteps.Latest;
+
+    /// <summary>The same over the last moments, for the guard to place the others' counts in time.</summary>
+    public PeerSteps PeerSteps
     {
-        get => Volatile.Read(ref _peers)?.Value ?? default;
-        set => Volatile.Write(ref _peers, new(value));
+        get => Volatile.Read(ref _peers) ?? PeerSteps.None;
+        set => Volatile.Write(ref _peers, value);
     }
 
     /// <param name="status">The response's status class.</param>

@@ -15,6 +15,9 @@ namespace Canary.Router.State;
 /// (a replica started later judges from then on, and a peer that comes back after it was gone is not counted twice).</item>
 /// <item>A peer that is gone (its pushes stopped for longer than their lifetime) keeps what it contributed in the sum:
 /// the sum never goes down, so the guard's windows stay differences of growing totals.</item>
+/// <item>Each push is stamped with the moment its counts belong to (<see cref="Format"/>), and the pushes of the last
+/// <see cref="PeerSteps.Horizon"/> are kept, so the sum is also known as it stood at each of those moments
+/// (<see cref="Steps"/>): the guard judges the others' counts where they happened, not where they arrived.</item>
 /// </list>
 /// Not thread-safe: its owner (<see cref="RedisStateStore"/>) serializes the loop and the pub/sub handler.
 /// </summary>
@@ -32,12 +35,13 @@ internal sealed class PeerTotals
     public IEnumerable<(string Release, string Version)> Keys => _gone.Keys.Concat(_peers.Values.SelectMany(p => p.Totals.Keys)).Distinct();
 
     /// <summary>Takes <paramref name="peer"/>'s push; false (nothing changed) when it is not newer than the last one taken.</summary>
-    public bool Merge(string peer, long sequence, IReadOnlyDictionary<(string Release, string Version), CountSnapshot> totals)
+    /// <param name="at">The push's stamp (microseconds since the Unix epoch): taken as no earlier than the peer's last.</param>
+    public bool Merge(string peer, long sequence, IReadOnlyDictionary<(string Release, string Version), CountSnapshot> totals, long at)
     {
         if (!_peers.TryGetValue(peer, out var known))
         {
             // First sight: its totals so far are the baseline.
-            _peers[peer] = new Peer(sequence, new(totals), new(totals));
+            _peers[peer] = new Peer(sequence, new(totals), new(totals), [new Push(at, new(totals))]);
             return true;
         }
 
@@ -47,7 +51,18 @@ internal sealed class PeerTotals
         }
 
         // A version it had not counted before (its push leaves out zero totals) counts from zero.
-        _peers[peer] = known with { Sequence = sequence, Totals = new(totals) };
+        var history = known.History;
+        var push = new Push(Math.Max(at, history[^1].At), new(totals));
+        history.Add(push);
+
+        // The newest push older than the horizon stays: it is what the peer had counted at any moment before it.
+        var keepFrom = push.At - PeerSteps.HorizonMicroseconds;
+        while (history.Count > 1 && history[1].At <= keepFrom)
+        {
+            history.RemoveAt(0);
+        }
+
+        _peers[peer] = known with { Sequence = sequence, Totals = push.Totals };
         return true;
     }
 
@@ -70,27 +85,50 @@ internal sealed class PeerTotals
     }
 
     /// <summary>What the other replicas counted of a release and version since this replica first saw each of them.</summary>
-    public CountSnapshot Sum((string Release, string Version) key)
+    public CountSnapshot Sum((string Release, string Version) key) => Steps(key).Latest;
+
+    /// <summary>
+    /// <see cref="Sum"/> as it stood at each stamp of the pushes kept: a peer counts, at a moment, what its last push
+    /// stamped no later had (before its first kept push, what that one had).
+    /// </summary>
+    public PeerSteps Steps((string Release, string Version) key)
     {
-        var sum = _gone.GetValueOrDefault(key);
+        var gone = _gone.GetValueOrDefault(key);
+        var stamps = _peers.Values.SelectMany(p => p.History.Skip(1).Select(h => h.At)).Distinct().Order().ToArray();
+        var sums = new CountSnapshot[stamps.Length];
+        var before = gone;
         foreach (var peer in _peers.Values)
         {
-            if (peer.Totals.TryGetValue(key, out var totals))
+            before = before.Plus(peer.Counted(0, key));
+            var next = 1;
+            for (var i = 0; i < stamps.Length; i++)
             {
-                sum = sum.Plus(totals.Minus(peer.Baseline.GetValueOrDefault(key)));
+                while (next < peer.History.Count && peer.History[next].At <= stamps[i])
+                {
+                    next++;
+                }
+
+                sums[i] = sums[i].Plus(peer.Counted(next - 1, key));
             }
         }
 
-        return sum;
+        for (var i = 0; i < sums.Length; i++)
+        {
+            sums[i] = sums[i].Plus(gone);
+        }
+
+        return new PeerSteps(before, stamps, sums);
     }
 
     /// <summary>
-    /// A replica's totals as it pushes them: one line per release and version that has counted anything,
+    /// A replica's totals as it pushes them: a first line "at STAMP", the moment they belong to (microseconds since the
+    /// Unix epoch), then one line per release and version that has counted anything,
     /// "release version requests serverErrors transportErrors grpcErrors samples slow" (names hold no spaces).
     /// </summary>
-    public static string Format(IEnumerable<KeyValuePair<(string Release, string Version), CountSnapshot>> totals)
+    public static string Format(IEnumerable<KeyValuePair<(string Release, string Version), CountSnapshot>> totals, long at)
     {
         var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"at {at}\n");
         foreach (var ((release, version), t) in totals)
         {
             if (t != default)
@@ -103,14 +141,20 @@ internal sealed class PeerTotals
     }
 
     /// <summary>The totals <see cref="Format"/> wrote; lines it cannot read (a newer router's) are left out.</summary>
-    public static Dictionary<(string Release, string Version), CountSnapshot> Parse(string text)
+    /// <param name="at">Their stamp; 0 when the text has none.</param>
+    public static Dictionary<(string Release, string Version), CountSnapshot> Parse(string text, out long at)
     {
         var totals = new Dictionary<(string Release, string Version), CountSnapshot>();
+        at = 0;
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var f = line.Split(' ');
             var n = new long[6];
-            if (f.Length == 8 && Enumerable.Range(0, 6).All(i => long.TryParse(f[2 + i], NumberStyles.None, CultureInfo.InvariantCulture, out n[i])))
+            if (f.Length == 2 && f[0] == "at" && long.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out var stamp))
+            {
+                at = stamp;
+            }
+            else if (f.Length == 8 && Enumerable.Range(0, 6).All(i => long.TryParse(f[2 + i], NumberStyles.None, CultureInfo.InvariantCulture, out n[i])))
             {
                 totals[(f[0], f[1])] = new CountSnapshot(n[0], n[1], n[2], n[3], n[4], n[5]);
             }
@@ -120,5 +164,13 @@ internal sealed class PeerTotals
     }
 
     private sealed record Peer(long Sequence, Dictionary<(string Release, string Version), CountSnapshot> Baseline,
-        Dictionary<(string Release, string Version), CountSnapshot> Totals);
+        Dictionary<(string Release, string Version), CountSnapshot> Totals, List<Push> History)
+    {
+        /// <summary>What the push at <paramref name="index"/> of the history had counted since first sight.</summary>
+        public CountSnapshot Counted(int index, (string Release, string Version) key) =>
+            History[index].Totals.TryGetValue(key, out var totals) ? totals.Minus(Baseline.GetValueOrDefault(key)) : default;
+    }
+
+    /// <summary>One push taken: its stamp and the running totals it carried.</summary>
+    private sealed record Push(long At, Dictionary<(string Release, string Version), CountSnapshot> Totals);
 }

@@ -123,6 +123,9 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
     private long _sequence;
     private bool _pushAgain = true;
 
+    // The stamp of the earliest failure elsewhere this replica's next push answers (0: none), under _peersGate.
+    private long _answering;
+
     // The other replicas' totals; the loop and the counts channel's handler take turns.
     private readonly PeerTotals _peers = new();
     private readonly Lock _peersGate = new();
@@ -330,6 +333,8 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
     /// </summary>
     public async Task RoundAsync(bool announce = false)
     {
+        var failedAt = Signal.TakeFailedAt();
+        var canaryFailed = CanaryFailed();
         var own = OwnTotals();
         var moved = Moved(own);
         if (moved)
@@ -339,9 +344,15 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         }
 
         List<RedisValue> args = [Replica, (long)LeaseTime.TotalMilliseconds, (long)_totalsLifetime.TotalMilliseconds, _sequence,
-            moved ? 1 : 0, moved ? PeerTotals.Format(own) : "", moved && announce ? _counts.ToString() : ""];
+            moved ? 1 : 0, "", moved && announce ? _counts.ToString() : ""];
         lock (_peersGate)
         {
+            var stamp = Stamp(failedAt, canaryFailed);
+            if (moved)
+            {
+                args[5] = PeerTotals.Format(own, stamp);
+            }
+
             foreach (var (peer, sequence) in _peers.Known)
             {
                 args.AddRange([peer, sequence]);
@@ -383,6 +394,31 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         {
             store.Flush();
         }
+    }
+
+    /// <summary>
+    /// The moment a push's counts are placed at by the others' guards: the first failure it carries when it carries
+    /// new failures of a canary, or the earliest failure elsewhere it answers, whichever came first; else now. Its
+    /// successes from before that failure are then judged before it, as one process would have seen them, not after
+    /// the failures that arrived first. Which moment depends on other requests' outcomes or on this replica's first
+    /// failure, never on the outcomes of the requests it places: the guard's tests stay exact. Under _peersGate.
+    /// </summary>
+    private long Stamp(long failedAt, bool canaryFailed)
+    {
+        var now = Metrics.PeerSteps.Stamp(TimeProvider.System);
+        var stamp = now;
+        if (canaryFailed && failedAt > 0)
+        {
+            stamp = Math.Min(stamp, failedAt);
+        }
+
+        if (_answering > 0)
+        {
+            stamp = Math.Min(stamp, _answering);
+        }
+
+        _answering = 0;
+        return stamp;
     }
 
     /// <summary>Whether this replica counted anything its last push did not carry.</summary>
@@ -434,14 +470,15 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
                 live.Add(name);
                 if (!peers[i + 2].IsNull)
                 {
-                    changed |= _peers.Merge(name, long.Parse((string)peers[i + 1]!, CultureInfo.InvariantCulture), PeerTotals.Parse((string)peers[i + 2]!));
+                    var totals = PeerTotals.Parse((string)peers[i + 2]!, out var at);
+                    changed |= _peers.Merge(name, long.Parse((string)peers[i + 1]!, CultureInfo.InvariantCulture), totals, Arrived(at));
                 }
             }
 
             changed |= _peers.Keep(live);
-            if (changed && ApplyPeers())
+            if (changed && ApplyPeers() is { } failedAt)
             {
-                Signal.PeersFailed();
+                Answer(failedAt);
             }
         }
     }
@@ -620,37 +657,50 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
 
         lock (_peersGate)
         {
-            if (!_peers.Merge(words[0], sequence, PeerTotals.Parse(message[(header + 1)..])))
+            var totals = PeerTotals.Parse(message[(header + 1)..], out var at);
+            if (!_peers.Merge(words[0], sequence, totals, Arrived(at)))
             {
                 return;
             }
 
-            if (ApplyPeers())
+            if (ApplyPeers() is { } failedAt)
             {
-                Signal.PeersFailed();
+                Answer(failedAt);
             }
         }
 
         _peersCounted?.Invoke();
     }
 
-    // The peers' sums into the totals the guard judges; only those that moved (a new Peers value allocates). True
-    // when they brought new failures of a canary: this replica's own totals should then go out at once (the loop).
-    private bool ApplyPeers()
+    // A push's stamp; a router that stamps none (an older one) has its counts placed where they arrive.
+    private static long Arrived(long at) => at > 0 ? at : Metrics.PeerSteps.Stamp(TimeProvider.System);
+
+    // Another replica's canary failed: this replica's totals go out at once, stamped no later than that failure. Under _peersGate.
+    private void Answer(long failedAt)
     {
-        var canaryFailed = false;
+        _answering = _answering > 0 ? Math.Min(_answering, failedAt) : failedAt;
+        Signal.PeersFailed();
+    }
+
+    // The peers' sums into the totals the guard judges. The stamp of the pushes that brought new failures of a
+    // canary, if any: this replica's own totals should then go out at once (the loop), stamped no later than it.
+    private long? ApplyPeers()
+    {
+        long? canaryFailed = null;
         var current = _store!.Current;
         foreach (var key in _peers.Keys)
         {
             var counts = _counters!.For(key.Release, key.Version);
-            var sum = _peers.Sum(key);
-            if (counts.Peers != sum)
+            var steps = _peers.Steps(key);
+            var before = counts.Peers;
+            counts.PeerSteps = steps;
+            if (steps.Latest.Failures > before.Failures && current.Get(key.Release)?.Canary == key.Version)
             {
-                canaryFailed |= sum.Failures > counts.Peers.Failures && current.Get(key.Release)?.Canary == key.Version;
-                counts.Peers = sum;
+                canaryFailed = Math.Min(canaryFailed ?? long.MaxValue, steps.FirstAbove(before.Failures) ?? Arrived(0));
             }
         }
 
         return canaryFailed;
     }
+
 }

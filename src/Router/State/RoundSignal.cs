@@ -14,6 +14,7 @@ internal sealed class RoundSignal : IDisposable
     private int _changed;
     private int _failed;
     private int _peersFailed;
+    private long _failedAt;
 
     public bool ChangedPending => Volatile.Read(ref _changed) == 1;
 
@@ -23,7 +24,19 @@ internal sealed class RoundSignal : IDisposable
 
     public void Changed() => Raise(ref _changed);
 
-    public void Failed() => Raise(ref _failed);
+    /// <summary>A request of this replica failed; the first failure since the last push is stamped (<see cref="TakeFailedAt"/>).</summary>
+    public void Failed()
+    {
+        if (Volatile.Read(ref _failedAt) == 0)
+        {
+            Interlocked.CompareExchange(ref _failedAt, Metrics.PeerSteps.Stamp(TimeProvider.System), 0);
+        }
+
+        Raise(ref _failed);
+    }
+
+    /// <summary>The stamp of the first failure since the last call (0: none), for the push that carries it.</summary>
+    public long TakeFailedAt() => Interlocked.Exchange(ref _failedAt, 0);
 
     public void PeersFailed() => Raise(ref _peersFailed);
 

@@ -716,6 +716,69 @@ public sealed class GuardMonitorTests
         Assert.Equal(0, rig.Monitor.Last(GuardRig.Release)!.Canary.Requests);
     }
 
+    [Fact]
+    public void EvaluateAll_AnotherReplicasSuccessesArriveAfterAFailure_JudgedWhereTheyHappened()
+    {
+        // One process, and two replicas that each count part of the same traffic and hear of the other's part late.
+        using var one = GuardRig.Start(Guard());
+        using var placed = GuardRig.Start(Guard());
+        using var late = GuardRig.Start(Guard());
+        GuardRig[] rigs = [one, placed, late];
+        foreach (var rig in rigs)
+        {
+            // Three healthy seconds, judged every 100 ms, so a canary that breaks now is told from one broken all along.
+            for (var look = 0; look < 30; look++)
+            {
+                rig.Send("v1", 200, count: 40);
+                rig.Send("v2", 200, count: 8);
+                rig.Tick();
+                rig.Time.Advance(TimeSpan.FromMilliseconds(100));
+            }
+        }
+
+        // The other replica's share: 20 stable and 6 canary successes, counted 5 ms before the canary's first failure.
+        var canary = one.Core.Counters.For(GuardRig.Release, "v2");
+        var stable = one.Core.Counters.For(GuardRig.Release, "v1");
+        var (canaryBefore, stableBefore) = (canary.Snapshot(), stable.Snapshot());
+        one.Send("v1", 200, count: 20);
+        one.Send("v2", 200, count: 6);
+        var share = (Canary: canary.Snapshot().Minus(canaryBefore), Stable: stable.Snapshot().Minus(stableBefore));
+        var stamp = PeerSteps.Stamp(one.Time);
+        foreach (var rig in rigs)
+        {
+            rig.Time.Advance(TimeSpan.FromMilliseconds(5));
+            rig.Send("v2", 500);
+        }
+
+        // Their push arrives after the failure was judged: stamped when they were counted, or (late) just after the failure.
+        Hear(placed, stamp, share.Canary, share.Stable);
+        Hear(late, PeerSteps.Stamp(late.Time) + 1, share.Canary, share.Stable);
+        foreach (var rig in rigs)
+        {
+            rig.Tick();
+            for (var i = 0; i < 3; i++)
+            {
+                rig.Time.Advance(TimeSpan.FromMilliseconds(10));
+                rig.Send("v2", 500);
+            }
+        }
+
+        // Placed where they happened, the replica's evidence is the one process's to the last digit; placed where
+        // they arrived, the successes dilute the failures before them.
+        var evidence = rigs.Select(r => r.Monitor.Last(GuardRig.Release)!).ToList();
+        Assert.All(evidence, v => Assert.Equal(VerdictKind.Healthy, v.Kind));
+        Assert.Equal(evidence[0].Canary, evidence[1].Canary);
+        Assert.Equal(evidence[0].ErrorEvidence, evidence[1].ErrorEvidence);
+        Assert.True(evidence[2].ErrorEvidence < evidence[1].ErrorEvidence / 2, $"late {evidence[2].ErrorEvidence}, placed {evidence[1].ErrorEvidence}");
+    }
+
+    // What a replica's loop does with another replica's push: the others' counts, stamped, into the guard's totals.
+    private static void Hear(GuardRig rig, long stamp, CountSnapshot canary, CountSnapshot stable)
+    {
+        rig.Core.Counters.For(GuardRig.Release, "v2").PeerSteps = new PeerSteps(default, [stamp], [canary]);
+        rig.Core.Counters.For(GuardRig.Release, "v1").PeerSteps = new PeerSteps(default, [stamp], [stable]);
+    }
+
     private static void Count(VersionCounts counts, Random random, double errorRate) =>
         counts.Record(random.NextDouble() < errorRate ? StatusClass.ServerError5xx : StatusClass.Success2xx, false,
             random.Next(50) == 0 ? LatencySample.None : random.Next(40) == 0 ? LatencySample.Slow : LatencySample.Fast);

@@ -245,6 +245,16 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
         b.Shared.Signal.TakePeersFailed();
         await b.Shared.RoundAsync(announce: true);
         Assert.False(b.Shared.Unpushed());
+
+        // And stamped with the moment of a's push, not its own: its successes are judged before a's failures.
+        using var admin = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        var totals = admin.GetDatabase().HashGetAll("{test:}totals").ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
+        PeerTotals.Parse(totals[a.Shared.Replica], out var failedAt);
+        PeerTotals.Parse(totals[b.Shared.Replica], out var answeredAt);
+        Assert.Equal(failedAt, answeredAt);
+        await UntilAsync(() => Task.FromResult(a.Counters.For("shop", "v2").Peers.Requests == 4));
+        Assert.Equal(new CountSnapshot(4, 0, 0, 0, 4, 0), a.Counters.For("shop", "v2").PeerSteps.At(failedAt));
+        Assert.Equal(default, a.Counters.For("shop", "v2").PeerSteps.At(failedAt - 1));
     }
 
     [Fact]
