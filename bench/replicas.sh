@@ -137,14 +137,15 @@ served() { # served N: user requests the N routers have served so far (every ver
   for i in $(seq 1 "$1"); do total=$((total + $(counted "$i" .))); done
   echo "$total"
 }
-guard_run() { # guard_run MODE N [RATE]: N routers (replica mode when MODE=replica), RATE paced wrk connections each, canary fails, until all roll back
-  local mode=$1 n=$2 rate=${3:-$GUARD_RATE}
+guard_run() { # guard_run MODE N [WALKS]: N routers (replica mode when MODE=replica), WALKS loads of GUARD_RATE paced wrk connections spread over them (default one each), canary fails, until all roll back
+  local mode=$1 n=$2 walks=${3:-$2} i
   fresh_redis
   curl -sf -X POST "http://127.0.0.1:$CANARY_PORT/reset" >/dev/null
   for i in $(seq 1 "$n"); do router "$i" "$([[ $mode == replica ]] && echo 1 || echo 0)" 10; done
-  for i in $(seq 1 "$n"); do
-    # Each router's load walks its own users (wrk -t1 would start every walk at the same user, in step).
-    WRK_USER_OFFSET=$((i * 3331)) WRK_PACE_MS=$GUARD_PACE start "load-$i" wrk -t1 -c"$rate" -s "$BENCH/wrk/users.lua" -d60s "http://127.0.0.1:$((PUBLIC_BASE + i))/api/items"
+  for i in $(seq 1 "$walks"); do
+    # Each load walks its own users (wrk -t1 would start every walk at the same user, in step), so one router
+    # serving the replicas' loads gets the very same request pattern they share.
+    WRK_USER_OFFSET=$((i * 3331)) WRK_PACE_MS=$GUARD_PACE start "load-$i" wrk -t1 -c"$GUARD_RATE" -s "$BENCH/wrk/users.lua" -d60s "http://127.0.0.1:$((PUBLIC_BASE + (i - 1) % n + 1))/api/items"
   done
   sleep 1
   local before after
@@ -168,15 +169,15 @@ guard_run() { # guard_run MODE N [RATE]: N routers (replica mode when MODE=repli
     j=$(grep -F '"actor":"guard"' "$events" | grep -F '"action":"rollback"' | head -1 | sed -n 's/.*"canaryServerErrors":\([0-9]*\).*/\1/p')
     [[ -n $j ]] && (( judged == 0 || j < judged )) && judged=$j
     failed=$((failed + $(counted "$i" 'version="v2".*code="5xx"')))
-    stop "load-$i"
   done
+  for i in $(seq 1 "$walks"); do stop "load-$i"; done
   local first
   first=$(curl -sf "http://127.0.0.1:$CANARY_PORT/stats" | sed 's/.*"firstFailureUnixMs":\([0-9]*\).*/\1/')
   for i in $(seq 1 "$n"); do stop "router-$i"; done
   echo "$((last - first)) $failed $judged $((last - firstServed)) $(((after - before) / 2))"
 }
 # One trial swings by 2x (where the fault lands between rounds): medians and ranges over GUARD_TRIALS.
-guard_trials() { # guard_trials MODE N [RATE]
+guard_trials() { # guard_trials MODE N [WALKS]
   local reactions="" faileds="" judgeds="" spreads="" rates="" r f j s q _
   for _ in $(seq "$GUARD_TRIALS"); do
     read -r r f j s q < <(guard_run "$@"); reactions+="$r " faileds+="$f " judgeds+="$j " spreads+="$s " rates+="$q "
@@ -189,11 +190,11 @@ guard_trials() { # guard_trials MODE N [RATE]
 if part 3; then
 log "3. guard: canary fails under load on 1 router, then on $REPLICAS replicas ($GUARD_RATE wrk connections each, ${GUARD_PACE} ms pace)"
 GUARD_SINGLE=$(guard_trials single 1); log "   single: $GUARD_SINGLE"
-# The replicas serve $REPLICAS times the traffic: failed requests compare with one router serving as much.
-GUARD_SINGLE_ALL=$(guard_trials single 1 $((GUARD_RATE * REPLICAS))); log "   single, $((GUARD_RATE * REPLICAS)) connections: $GUARD_SINGLE_ALL"
+# The replicas serve $REPLICAS times the traffic: they compare with one router serving the same $REPLICAS loads.
+GUARD_SINGLE_ALL=$(guard_trials single 1 "$REPLICAS"); log "   single, the $REPLICAS replicas' loads: $GUARD_SINGLE_ALL"
 GUARD_REPLICAS=$(guard_trials replica "$REPLICAS"); log "   $REPLICAS replicas: $GUARD_REPLICAS"
 REPORT+=("- Guard (reaction from the canary's first failed response to the last router serving the rollback; wrk connections paced at $GUARD_PACE ms), one router: $GUARD_SINGLE.
-- Guard, one router serving what the $REPLICAS replicas serve ($((GUARD_RATE * REPLICAS)) wrk connections): $GUARD_SINGLE_ALL.
+- Guard, one router serving what the $REPLICAS replicas serve (the same $REPLICAS wrk loads of $GUARD_RATE connections): $GUARD_SINGLE_ALL.
 - Guard, $REPLICAS replicas sharing the traffic: $GUARD_REPLICAS.")
 fi
 
