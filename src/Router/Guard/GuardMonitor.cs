@@ -115,7 +115,7 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         else if (canaryTotals != life.CanaryTotals || stable != life.StableTotals)
         {
             // Unchanged totals add nothing: the life (and its evidence) stays as it was.
-            life = Place(options, life, core.Counters.For(release, canary), core.Counters.For(release, state.Stable), now)
+            life = Place(options, life, core.Counters.For(release, canary), core.Counters.For(release, state.Stable), canaryTotals, stable, now)
                 with { CanaryTotals = canaryTotals, StableTotals = stable };
         }
 
@@ -153,14 +153,19 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
     /// a replica's successes from before a failure elsewhere do not dilute the failures after it. Older looks are
     /// settled. With no other replicas every look folds the same counts again: the plain running fold.
     /// </summary>
-    private Life Place(GuardOptions options, Life life, VersionCounts canaryCounts, VersionCounts stableCounts, long now)
+    /// <param name="canaryTotals">The fleet's totals at this look, as the windows read them; this look's counts end there.</param>
+    private Life Place(GuardOptions options, Life life, VersionCounts canaryCounts, VersionCounts stableCounts, CountSnapshot canaryTotals, CountSnapshot stableTotals, long now)
     {
-        var at = PeerSteps.Stamp(core.Time);
-        var settleBefore = at - PeerSteps.HorizonMicroseconds;
         var placed = life.Placed ?? new Placement(life.Evidence, life.CanaryTotals, life.StableTotals, []);
-        var looks = placed.Looks.Add(new Look(at, core.Time.GetElapsedTime(life.Born, now).TotalSeconds, canaryCounts.Snapshot(), stableCounts.Snapshot()));
         var canarySteps = canaryCounts.PeerSteps;
         var stableSteps = stableCounts.PeerSteps;
+
+        // Stamps only move on, even if the clock steps back; without other replicas nothing is placed, so nothing waits.
+        var at = Math.Max(PeerSteps.Stamp(core.Time), placed.Looks.IsEmpty ? long.MinValue : placed.Looks[^1].At);
+        var alone = ReferenceEquals(canarySteps, PeerSteps.None) && ReferenceEquals(stableSteps, PeerSteps.None);
+        var settleBefore = alone ? at : at - PeerSteps.HorizonMicroseconds;
+        var looks = placed.Looks.Add(new Look(at, core.Time.GetElapsedTime(life.Born, now).TotalSeconds,
+            canaryTotals.Minus(canarySteps.Latest), stableTotals.Minus(stableSteps.Latest)));
         var evidence = placed.Evidence;
         var (canaryBefore, stableBefore) = (placed.Canary, placed.Stable);
         var settled = placed;
@@ -169,8 +174,11 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         {
             var look = looks[i];
             var last = i == looks.Length - 1;
-            var canaryThen = look.Canary.Plus(last ? canarySteps.Latest : canarySteps.At(look.At));
-            var stableThen = look.Stable.Plus(last ? stableSteps.Latest : stableSteps.At(look.At));
+
+            // Between the look before and this look's totals: a peer's push stamped ahead of this clock, or counts read
+            // while a push came in, are then placed at the next look instead of giving an interval below zero.
+            var canaryThen = last ? canaryTotals : Between(look.Canary.Plus(canarySteps.At(look.At)), canaryBefore, canaryTotals);
+            var stableThen = last ? stableTotals : Between(look.Stable.Plus(stableSteps.At(look.At)), stableBefore, stableTotals);
             evidence = GuardPolicy.Add(options, evidence, canaryThen.Minus(canaryBefore), stableThen.Minus(stableBefore), look.Age);
             (canaryBefore, stableBefore) = (canaryThen, stableThen);
             if (!last && look.At <= settleBefore)
@@ -181,6 +189,15 @@ internal sealed partial class GuardMonitor(RouterCore core, ILogger<GuardMonitor
         }
 
         return life with { Evidence = evidence, Placed = settled with { Looks = looks[kept..] } };
+    }
+
+    /// <summary>Each count of <paramref name="value"/> held between <paramref name="low"/>'s and <paramref name="high"/>'s.</summary>
+    private static CountSnapshot Between(CountSnapshot value, CountSnapshot low, CountSnapshot high)
+    {
+        static long Clamp(long v, long lo, long hi) => Math.Min(Math.Max(v, lo), Math.Max(lo, hi));
+        return new(Clamp(value.Requests, low.Requests, high.Requests), Clamp(value.ServerErrors, low.ServerErrors, high.ServerErrors),
+            Clamp(value.TransportErrors, low.TransportErrors, high.TransportErrors), Clamp(value.GrpcErrors, low.GrpcErrors, high.GrpcErrors),
+            Clamp(value.Samples, low.Samples, high.Samples), Clamp(value.Slow, low.Slow, high.Slow));
     }
 
     /// <summary>

@@ -672,8 +672,13 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         _peersCounted?.Invoke();
     }
 
-    // A push's stamp; a router that stamps none (an older one) has its counts placed where they arrive.
-    private static long Arrived(long at) => at > 0 ? at : Metrics.PeerSteps.Stamp(TimeProvider.System);
+    // A push's stamp, never later than its arrival: a replica whose clock runs ahead, or one that stamps nothing (an
+    // older router), has its counts placed where they arrive.
+    private static long Arrived(long at)
+    {
+        var now = Metrics.PeerSteps.Stamp(TimeProvider.System);
+        return at > 0 ? Math.Min(at, now) : now;
+    }
 
     // Another replica's canary failed: this replica's totals go out at once, stamped no later than that failure. Under _peersGate.
     private void Answer(long failedAt)

@@ -258,6 +258,23 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Announced_StampAheadOfThisReplicasClock_PlacedWhereItArrived()
+    {
+        using var b = Start("b");
+        await b.Shared.RoundAsync();
+        using var admin = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        var ahead = PeerSteps.Stamp(TimeProvider.System) + 10_000_000;
+
+        // A replica whose clock runs 10 s ahead: first sight, then a push of 5 canary requests stamped in b's future.
+        await admin.GetSubscriber().PublishAsync(RedisChannel.Literal("{test:}counts"), $"z 1\nat {ahead}\n");
+        await admin.GetSubscriber().PublishAsync(RedisChannel.Literal("{test:}counts"), $"z 2\nat {ahead}\nshop v2 5 0 0 0 5 0\n");
+        await UntilAsync(() => Task.FromResult(b.Counters.For("shop", "v2").Peers.Requests == 5));
+
+        // Counted from when it arrived: a guard looking now places it now, not 10 s on.
+        Assert.Equal(5, b.Counters.For("shop", "v2").PeerSteps.At(PeerSteps.Stamp(TimeProvider.System)).Requests);
+    }
+
+    [Fact]
     public async Task Round_AnnouncedWithoutNewCanaryFailures_NoPushAskedOf()
     {
         using var a = Start("a");
