@@ -6,7 +6,7 @@ namespace Canary.Router.State;
 
 /// <summary>
 /// Replica mode: the other replicas' running totals per release and version, as this replica last read them, merged
-/// into what its guard judges (<see cref="Sum"/>, added to its own totals as <see cref="VersionCounts.Peers"/>).
+/// into what its guard judges (<see cref="Steps"/>, added to its own totals as <see cref="VersionCounts.PeerSteps"/>).
 /// <list type="bullet">
 /// <item>Each replica publishes its own cumulative totals under its own name, so a push read twice, retried or
 /// arriving both by pub/sub and by the loop counts once: a push replaces the peer's totals, it does not add to them.
@@ -84,12 +84,10 @@ internal sealed class PeerTotals
         return gone.Count > 0;
     }
 
-    /// <summary>What the other replicas counted of a release and version since this replica first saw each of them.</summary>
-    public CountSnapshot Sum((string Release, string Version) key) => Steps(key).Latest;
-
     /// <summary>
-    /// <see cref="Sum"/> as it stood at each stamp of the pushes kept: a peer counts, at a moment, what its last push
-    /// stamped no later had (before its first kept push, what that one had).
+    /// What the other replicas counted of a release and version since this replica first saw each of them, as it stood
+    /// at each stamp of the pushes kept (the last step: everything taken): a peer counts, at a moment, what its last
+    /// push stamped no later had (before its first kept push, what that one had).
     /// </summary>
     public PeerSteps Steps((string Release, string Version) key)
     {

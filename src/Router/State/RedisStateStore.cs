@@ -707,5 +707,4 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
 
         return canaryFailed;
     }
-
 }
