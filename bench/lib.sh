@@ -14,6 +14,7 @@ stop() { # stop NAME: TERM, then KILL after 10 s
   local name=$1 pid=${PID[$1]:-}
   [[ -n $pid ]] || return 0
   unset "PID[$name]"
+  kill -CONT "$pid" 2>/dev/null || return 0 # a process a bench paused (SIGSTOP) could not handle the TERM
   kill -TERM "$pid" 2>/dev/null || return 0
   for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true

@@ -8,10 +8,11 @@
 #      their scripts), idle and while a canary fails (guard off, so it keeps failing).
 #
 #   bench/replicas.sh                                 # defaults below
-#   DURATION=3 ROUNDS=1 WRITES=10 bench/replicas.sh   # a quick check that it works
+#   DURATION=3 ROUNDS=2 SETTLE=5 WRITES=10 bench/replicas.sh   # a quick check that it works
 #   PARTS="3" bench/replicas.sh                       # the guard's part only
 #
-# Environment: ROUNDS (2), DURATION (10 s), WARMUP (3 s), CONNECTIONS (32), THREADS (2), REPLICAS (3), WRITES (50),
+# Environment: ROUNDS (6), DURATION (10 s), WARMUP (3 s before each measured run), SETTLE (30 s: each router's
+# warm-up under load before part 1's rounds, and the idle routers' before part 4 measures them), CONNECTIONS (32), THREADS (2), REPLICAS (3), WRITES (50),
 # GUARD_RATE (wrk connections per replica in parts 3 and 4: 2), GUARD_PACE (ms each part-3 connection waits between a
 # response and its next request, so the load is the same steady rate below saturation in every setup: 5),
 # GUARD_TRIALS (guard runs per setup in part 3: 5), IDLE (seconds measured in part 4: 5), PARTS (which of the four
@@ -22,8 +23,8 @@ set -euo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH/.." && pwd)
-ROUNDS=${ROUNDS:-2} DURATION=${DURATION:-10} WARMUP=${WARMUP:-3} CONNECTIONS=${CONNECTIONS:-32} THREADS=${THREADS:-2}
-PARTS=${PARTS:-1 2 3 4} REPLICAS=${REPLICAS:-3} WRITES=${WRITES:-50} GUARD_RATE=${GUARD_RATE:-2} GUARD_TRIALS=${GUARD_TRIALS:-5} GUARD_PACE=${GUARD_PACE:-5} IDLE=${IDLE:-5}
+ROUNDS=${ROUNDS:-6} DURATION=${DURATION:-10} WARMUP=${WARMUP:-3} CONNECTIONS=${CONNECTIONS:-32} THREADS=${THREADS:-2}
+PARTS=${PARTS:-1 2 3 4} SETTLE=${SETTLE:-30} REPLICAS=${REPLICAS:-3} WRITES=${WRITES:-50} GUARD_RATE=${GUARD_RATE:-2} GUARD_TRIALS=${GUARD_TRIALS:-5} GUARD_PACE=${GUARD_PACE:-5} IDLE=${IDLE:-5}
 REDIS_PORT=6391 STABLE_PORT=5131 CANARY_PORT=5132 PUBLIC_BASE=8690 ADMIN_BASE=8790
 KEY=bench-replicas-key
 WORK=$(mktemp -d /tmp/canary-replicas.XXXXXX)
@@ -79,23 +80,42 @@ part() { [[ " $PARTS " == *" $1 "* ]]; } # part N: whether part N runs
 REPORT=()
 
 # --- 1. throughput and CPU per request -------------------------------------------------------------------------------
+# Both routers run the whole part: each is warmed under load until the JIT's tiering has settled (a router measured
+# seconds after its start spends a good part of its CPU recompiling, more so in replica mode, whose loop code runs
+# only 5 times a second: 31 ms/s of an idle replica's 41 went to the tiering thread 8 s after start, 0 at 40 s). Then
+# rounds alternate which router goes first (ABBA), the other one stopped (SIGSTOP) so it takes no CPU from the
+# measured one; each round's replica/single ratio compares two runs a few seconds apart, and the machine's drift
+# between rounds (15k to 25k requests/s here) cancels out of it.
 if part 1; then
-log "1. throughput: $ROUNDS rounds x (single, replica) x ${DURATION}s, $CONNECTIONS connections"
-declare -A RPS=() CPU=()
+log "1. throughput: both routers warmed ${SETTLE}s under load, then $ROUNDS rounds x (single, replica, alternating order) x ${DURATION}s, $CONNECTIONS connections"
+fresh_redis
+router 0 0 10; router 9 1 10
+declare -A RPS=() CPU=() PORT=([single]=$PUBLIC_BASE [replica]=$((PUBLIC_BASE + 9))) NAME=([single]=router-0 [replica]=router-9)
+only() { # only MODE: MODE's router runs, the other is stopped
+  local other; other=$([[ $1 == single ]] && echo replica || echo single)
+  kill -STOP "${PID[${NAME[$other]}]}"; kill -CONT "${PID[${NAME[$1]}]}"
+}
+for mode in single replica; do
+  only $mode
+  WARMUP=$SETTLE wrk_warm "http://127.0.0.1:${PORT[$mode]}/api/items"
+done
+RATIOS=()
 for round in $(seq "$ROUNDS"); do
-  for mode in single replica; do
-    fresh_redis
-    router 0 "$([[ $mode == replica ]] && echo 1 || echo 0)" 10
-    url="http://127.0.0.1:$PUBLIC_BASE/api/items"
+  order="single replica"; (( round % 2 == 0 )) && order="replica single"
+  for mode in $order; do
+    only $mode
+    url="http://127.0.0.1:${PORT[$mode]}/api/items"
     wrk_warm "$url"
-    IFS=$'\t' read -r rps _ _ cpu _ _ < <(wrk_run "$url" "$WORK/wrk-$mode-$round.log" "${PID[router-0]}")
-    [[ -n $rps ]] || exit 1
+    IFS=$'\t' read -r rps _ _ cpu _ errors < <(wrk_run "$url" "$WORK/wrk-$mode-$round.log" "${PID[${NAME[$mode]}]}")
+    [[ -n $rps && $errors == 0 ]] || { log "   round $round $mode: wrk failed or saw $errors errors"; exit 1; }
     RPS[$mode]="${RPS[$mode]:-} $rps"
     CPU[$mode]="${CPU[$mode]:-} $cpu"
-    log "   round $round $mode: $rps req/s, CPU/request ${CPU[$mode]##* } us"
-    stop router-0
+    log "   round $round $mode: $rps req/s, CPU/request $cpu us"
   done
+  RATIOS+=("$(awk -v a="${CPU[replica]##* }" -v b="${CPU[single]##* }" 'BEGIN { printf "%.3f", a / b }')")
 done
+kill -CONT "${PID[router-0]}" "${PID[router-9]}"
+stop router-0; stop router-9
 fi
 median_of() { tr ' ' '\n' <<<"$1" | grep . | median; } # median_of "A B C"
 
@@ -214,12 +234,12 @@ if part 4; then
 log "4. idle: router CPU (single, then each of $REPLICAS replicas) and Redis round trips over ${IDLE}s"
 fresh_redis
 # After start-up's JIT and tiering have settled.
-router 0 0 10; sleep 5
+router 0 0 10; sleep "$SETTLE"
 IDLE_SINGLE=$(idle_cpu "${PID[router-0]}"); stop router-0
 fresh_redis
 curl -sf -X POST "http://127.0.0.1:$CANARY_PORT/reset" >/dev/null
 for i in $(seq 1 "$REPLICAS"); do router "$i" 1 10 false; done
-sleep 5
+sleep "$SETTLE"
 pids=(); for i in $(seq 1 "$REPLICAS"); do pids+=("${PID[router-$i]}"); done
 IDLE_REPLICA=$(idle_cpu "${pids[@]}")
 TRIPS_IDLE=$(round_trips)
@@ -253,7 +273,9 @@ if part 1; then
 | | single process | replica mode (Redis) | replica / single |
 |---|---:|---:|---:|
 | throughput, req/s (median of $ROUNDS x ${DURATION}s) | $single_rps | $replica_rps | $(awk -v a="$replica_rps" -v b="$single_rps" 'BEGIN { printf "%.3f", a / b }') |
-| CPU per request, us | $single_cpu | $replica_cpu | $(awk -v a="$replica_cpu" -v b="$single_cpu" 'BEGIN { printf "%.3f", a / b }') |
+| CPU per request, us (median) | $single_cpu | $replica_cpu | $(awk -v a="$replica_cpu" -v b="$single_cpu" 'BEGIN { printf "%.3f", a / b }') |
+
+CPU per request, replica / single, round by round (each round's two runs back to back): ${RATIOS[*]}; median $(median_of "${RATIOS[*]}") (goal: within 3%, at most 1.030).
 
 TABLE
 fi
