@@ -11,14 +11,16 @@ namespace Canary.Router.State;
 /// Replica mode: the fleet's one state in Redis, under its key prefix (one hash tag, so a Redis Cluster keeps every key
 /// in one slot): <c>state</c> (release: the release as the state file keeps it), <c>revisions</c> (release: revision),
 /// <c>events</c> (the decision log, a capped stream), <c>generation</c> (moves with every write), the <c>changed</c>
-/// channel, the step <c>lease</c>, the <c>cookie-key</c>, and each replica's running totals: <c>totals</c> (replica:
-/// <see cref="PeerTotals.Format"/>), <c>pushes</c> (replica: its push's sequence number and Redis time) and the
-/// <c>counts</c> channel.
+/// channel (each write's releases and the generation it made), the step <c>lease</c>, the <c>cookie-key</c>, and each
+/// replica's running totals: <c>totals</c> (replica: <see cref="PeerTotals.Format"/>), <c>pushes</c> (replica: its
+/// push's sequence number and Redis time) and the <c>counts</c> channel.
 /// <list type="bullet">
 /// <item>A write is one Lua script: every release it writes must still be at the revision this replica last saw there
 /// (compare-and-set), then all are written, logged and announced, or none.</item>
 /// <item>Changes of other replicas enter the local store through <see cref="ReleaseStore.Adopt"/> with their
-/// revisions (<see cref="SyncAsync"/>: on the channel's message, and when a round finds the generation moved).</item>
+/// revisions: from the channel's message when it is the only change since this replica's last read (its generation is
+/// the next one), else by reading the state (<see cref="SyncAsync"/>: then, and when a round finds the generation moved,
+/// the safety net for a dropped message).</item>
 /// <item>A round (<see cref="RoundAsync"/>) is one script: lease, this replica's totals, the others' totals that moved,
 /// the generation. Its totals replace what it pushed before (never added), so a retried push cannot count twice.</item>
 /// <item>Redis unreachable: writes throw (operator changes are refused, guard rollbacks wait), reads keep the last
@@ -59,7 +61,13 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
           redis.call('SET', KEYS[5], t[1] .. string.format('%06d', tonumber(t[2])))
         end
         redis.call('INCR', KEYS[5])
-        redis.call('PUBLISH', ARGV[1], 'changed')
+        -- The announcement carries what was written and the generation it made (read back as a string: a Lua number
+        -- prints 16 digits as 1.7e+15), so the other replicas adopt it without reading the state.
+        local written = {}
+        for i = 0, n - 1 do
+          written[ARGV[5 + i * 4]] = ARGV[8 + i * 4]
+        end
+        redis.call('PUBLISH', ARGV[1], cjson.encode({generation = redis.call('GET', KEYS[5]), state = written}))
         return {1, '', '0'}
         """;
 
@@ -129,6 +137,7 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
     // The other replicas' totals; the loop and the counts channel's handler take turns.
     private readonly PeerTotals _peers = new();
     private readonly Lock _peersGate = new();
+    private readonly Lock _cacheGate = new();
     private readonly ConnectionMultiplexer _redis;
     private readonly IDatabase _db;
     private readonly StateFile _cache;
@@ -147,7 +156,8 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
     private Action? _peersCounted;
     private bool _subscribed;
 
-    // The state's generation in Redis when this replica last read the state; null before the first read.
+    // The state's generation in Redis that this replica's state is at (its last read, or an announcement adopted after
+    // it); null before the first read. Set by the loop and the channel's handler: a stale value costs one read more.
     private string? _generation;
     private volatile string? _error = "not connected yet";
     private long _leaseUntil;
@@ -279,7 +289,7 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
             await SubscribeAsync();
             var read = (RedisResult[])(await _db.ScriptEvaluateAsync(ReadScript, [_writeKeys[0], _writeKeys[4]], []))!;
             remote = Parse((RedisResult[])read[1]!);
-            _generation = (string)read[0]!;
+            Volatile.Write(ref _generation, (string)read[0]!);
             Up();
         }
         catch (Exception e) when (Unreachable(e))
@@ -289,27 +299,7 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         }
 
         var store = _store!;
-        var lost = false;
-        var adopted = store.Adopt(local =>
-        {
-            lock (_known)
-            {
-                if (!remote.TryGetValue(local.Name, out var entry))
-                {
-                    // Redis lost it (restarted without persistence) or it is new there: this replica writes it again.
-                    lost |= _known.Remove(local.Name);
-                    return null;
-                }
-
-                if (entry.Revision <= _known.GetValueOrDefault(local.Name))
-                {
-                    return null;
-                }
-
-                _known[local.Name] = entry.Revision;
-                return store.Current.Options.Release(local.Name) is { } options ? entry.Restore(ReleaseState.FromOptions(options)) : null;
-            }
-        }, new ChangeCause(Actor.Reload, "sync", "replica", "changed on another replica"));
+        var adopted = Adopt(remote, whole: true, out var lost);
         if (lost)
         {
             store.Rewrite();
@@ -320,7 +310,7 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         }
         else if (!adopted.IsEmpty)
         {
-            WriteCache(store.Current, new Dictionary<string, long>());
+            WriteCache(null, new Dictionary<string, long>());
         }
     }
 
@@ -386,7 +376,7 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         TakePeers((RedisResult[])result[3]!);
 
         var store = _store!;
-        if ((string)result[1]! != _generation)
+        if ((string)result[1]! != Volatile.Read(ref _generation))
         {
             await SyncAsync();
         }
@@ -600,16 +590,21 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         }
     }
 
-    // The last state Redis had, for a start while it is down; a cache: a write that fails loses nothing.
-    private void WriteCache(RouterSnapshot snapshot, IReadOnlyDictionary<string, long> retired)
+    // The last state Redis had, for a start while it is down; a cache: a write that fails loses nothing. The loop, the
+    // channel's handler and local writes take turns; an adopted state (snapshot null) is read inside the turn, so the
+    // newest state is the one written last.
+    private void WriteCache(RouterSnapshot? snapshot, IReadOnlyDictionary<string, long> retired)
     {
-        try
+        lock (_cacheGate)
         {
-            _cache.Write(snapshot.Releases, retired);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The next write tries again.
+            try
+            {
+                _cache.Write((snapshot ?? _store!.Current).Releases, retired);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The next write tries again.
+            }
         }
     }
 
@@ -640,9 +635,98 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
 
         // Once subscribed, the connection subscribes again by itself after a reconnection.
         var subscriber = _redis.GetSubscriber();
-        await subscriber.SubscribeAsync(_changed, (_, _) => Signal.Changed());
+        await subscriber.SubscribeAsync(_changed, (_, message) =>
+        {
+            if (!AdoptAnnounced(message!))
+            {
+                Signal.Changed();
+            }
+        });
         await subscriber.SubscribeAsync(_counts, (_, message) => Announced(message!));
         _subscribed = true;
+    }
+
+    /// <summary>
+    /// The releases of <paramref name="remote"/> whose revision is newer than this replica knows, into the local store.
+    /// <paramref name="whole"/>: <paramref name="remote"/> is the fleet's whole state, so a release it lacks is one Redis
+    /// lost (<paramref name="lost"/>: this replica writes it again).
+    /// </summary>
+    private Commit Adopt(Dictionary<string, StateFile.Entry> remote, bool whole, out bool lost)
+    {
+        var store = _store!;
+        var missing = false;
+        var adopted = store.Adopt(local =>
+        {
+            lock (_known)
+            {
+                if (!remote.TryGetValue(local.Name, out var entry))
+                {
+                    // Redis lost it (restarted without persistence) or it is new there: this replica writes it again.
+                    missing |= whole && _known.Remove(local.Name);
+                    return null;
+                }
+
+                if (entry.Revision <= _known.GetValueOrDefault(local.Name))
+                {
+                    return null;
+                }
+
+                _known[local.Name] = entry.Revision;
+                return store.Current.Options.Release(local.Name) is { } options ? entry.Restore(ReleaseState.FromOptions(options)) : null;
+            }
+        }, new ChangeCause(Actor.Reload, "sync", "replica", "changed on another replica"));
+        lost = missing;
+        return adopted;
+    }
+
+    /// <summary>
+    /// A write announced on the changed channel (<c>{"generation": ..., "state": {release: entry}}</c>), adopted from
+    /// the message when it is the only change since this replica's state (its generation the next one): the rollback
+    /// or operator's change is served here without a second round trip. False when the loop should read the state
+    /// instead: a message from an older router (no content), or one this replica cannot place (it missed one, or
+    /// has not read the state yet). Its own writes' messages adopt nothing and only move its generation on.
+    /// </summary>
+    internal bool AdoptAnnounced(string message)
+    {
+        string generation;
+        Dictionary<string, StateFile.Entry> written = new(StringComparer.Ordinal);
+        try
+        {
+            using var json = JsonDocument.Parse(message);
+            generation = json.RootElement.GetProperty("generation").GetString()!;
+            if (json.RootElement.GetProperty("state") is { ValueKind: JsonValueKind.Object } state)
+            {
+                foreach (var release in state.EnumerateObject())
+                {
+                    if (StateFile.Deserialize(release.Value.GetString()!) is { } entry)
+                    {
+                        written[release.Name] = entry;
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or ArgumentNullException)
+        {
+            return false;
+        }
+
+        var at = Volatile.Read(ref _generation);
+        if (!long.TryParse(at, NumberStyles.None, CultureInfo.InvariantCulture, out var current)
+            || !long.TryParse(generation, NumberStyles.None, CultureInfo.InvariantCulture, out var next) || next != current + 1)
+        {
+            return false;
+        }
+
+        var adopted = Adopt(written, whole: false, out _);
+
+        // Unless a read moved it meanwhile (that read saw this write, or a later one).
+        Interlocked.CompareExchange(ref _generation, generation, at);
+        if (!adopted.IsEmpty)
+        {
+            WriteCache(null, new Dictionary<string, long>());
+        }
+
+        return true;
     }
 
     // Another replica's push that came forward (new failures of a canary): into the guard's totals now, not at the next round.

@@ -23,9 +23,9 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     [Fact]
     public async Task Write_SameRevisionOnTwoReplicas_SecondRefusedStaleThenAdoptsTheFirst()
     {
+        // b has not subscribed yet (its first read or round does): it cannot hear of a's write before its own.
         using var a = Start("a");
         using var b = Start("b");
-        await b.Shared.SyncAsync();
 
         Assert.Null(a.Store.Apply("shop", s => ReleaseTransitions.SetWeight(s, 20))!.Value.Refusal);
         var refused = b.Store.Apply("shop", s => ReleaseTransitions.SetWeight(s, 30))!.Value.Refusal;
@@ -299,34 +299,79 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     {
         using var a = Start("a");
         await a.Shared.RoundAsync();
-        using var admin = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",allowAdmin=true");
-        var server = admin.GetServer(admin.GetEndPoints()[0]);
-        await server.ExecuteAsync("CONFIG", "RESETSTAT");
+        using var stats = await ResetStatsAsync();
 
         await a.Shared.RoundAsync();
         await a.Shared.RoundAsync();
         await a.Shared.RoundAsync();
 
         // Calls from scripts count too: three scripts, and each read only the pushes hash (HGETALL), not the state.
-        var stats = ((string)(await server.ExecuteAsync("INFO", "commandstats"))!).Split('\n');
-        long Calls(string command) => stats.Where(l => l.StartsWith($"cmdstat_{command}:", StringComparison.Ordinal))
-            .Select(l => long.Parse(l.Split("calls=")[1].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture)).Sum();
-        Assert.Equal(3, Calls("evalsha") + Calls("eval"));
-        Assert.Equal(3, Calls("hgetall"));
+        Assert.Equal((3, 3), await CallsAsync(stats));
     }
 
     [Fact]
-    public async Task Round_GenerationMoved_ReadsTheState()
+    public async Task Round_GenerationMovedUnannounced_ReadsTheState()
+    {
+        using var a = Start("a");
+        await a.Shared.RoundAsync();
+        await WriteUnannouncedAsync(a.Store.Get("shop")!, weight: 40);
+
+        Assert.Equal(10, a.Store.Get("shop")!.Weight);
+        await a.Shared.RoundAsync();
+
+        Assert.Equal(40, a.Store.Get("shop")!.Weight);
+    }
+
+    [Fact]
+    public async Task Announced_NextChange_AdoptedFromTheMessageWithoutReadingTheState()
     {
         using var a = Start("a");
         using var b = Start("b");
         await a.Shared.RoundAsync();
+        using var stats = await ResetStatsAsync();
+
         b.Store.Apply("shop", s => ReleaseTransitions.SetWeight(s, 40));
 
-        await a.Shared.RoundAsync();
-
-        Assert.Equal(40, a.Store.Get("shop")!.Weight);
+        await UntilAsync(() => Task.FromResult(a.Store.Get("shop")!.Weight == 40));
         Assert.Equal(b.Store.Get("shop")!.Revision, a.Store.Get("shop")!.Revision);
+        Assert.False(a.Shared.Signal.ChangedPending);
+
+        // b's write script is the only script run, and nothing read the state (HGETALL).
+        Assert.Equal((1, 0), await CallsAsync(stats));
+
+        // a's state is at the write's generation now: its next round reads nothing.
+        await a.Shared.RoundAsync();
+        Assert.Equal((2, 1), await CallsAsync(stats));
+    }
+
+    [Fact]
+    public async Task Announced_AfterAChangeItMissed_LeftToTheLoopsRead()
+    {
+        using var a = Start("a");
+        using var b = Start("b");
+        await a.Shared.RoundAsync();
+        await WriteUnannouncedAsync(a.Store.Get("shop")!, weight: 30);
+        await b.Shared.SyncAsync();
+
+        Assert.Null(b.Store.Apply("shop", s => ReleaseTransitions.SetWeight(s, 40))!.Value.Refusal);
+
+        // The message is two generations ahead of a: adopting it alone would skip the weight 30 write.
+        await UntilAsync(() => Task.FromResult(a.Shared.Signal.ChangedPending));
+        Assert.Equal(10, a.Store.Get("shop")!.Weight);
+        await a.Shared.SyncAsync();
+        Assert.Equal(40, a.Store.Get("shop")!.Weight);
+    }
+
+    [Fact]
+    public async Task Announced_WithoutContentAsAnOlderRouterSendsIt_LeftToTheLoopsRead()
+    {
+        using var a = Start("a");
+        await a.Shared.RoundAsync();
+        using var other = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+
+        await other.GetSubscriber().PublishAsync(RedisChannel.Literal("{test:}changed"), "changed");
+
+        await UntilAsync(() => Task.FromResult(a.Shared.Signal.ChangedPending));
     }
 
     [Fact]
@@ -353,6 +398,35 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
 
         Assert.Equal("first", a.Shared.CookieKey("first"));
         Assert.Equal("first", b.Shared.CookieKey("second"));
+    }
+
+    // A write whose announcement was dropped (pub/sub loses messages): the state and generation move, nobody hears.
+    private async Task WriteUnannouncedAsync(ReleaseState state, int weight)
+    {
+        using var other = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        var db = other.GetDatabase();
+        var next = ReleaseTransitions.SetWeight(state, weight).Next! with { Revision = state.Revision + 1 };
+        await db.HashSetAsync("{test:}state", "shop", StateFile.Serialize(next));
+        await db.HashSetAsync("{test:}revisions", "shop", next.Revision);
+        await db.StringIncrementAsync("{test:}generation");
+    }
+
+    // A connection that reads the server's command counts, from zero now.
+    private async Task<ConnectionMultiplexer> ResetStatsAsync()
+    {
+        var admin = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",allowAdmin=true");
+        await admin.GetServer(admin.GetEndPoints()[0]).ExecuteAsync("CONFIG", "RESETSTAT");
+        return admin;
+    }
+
+    // Scripts run (EVALSHA and EVAL) and HGETALL calls (inside scripts too) since the last RESETSTAT.
+    private static async Task<(long Scripts, long Reads)> CallsAsync(ConnectionMultiplexer admin)
+    {
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        var stats = ((string)(await server.ExecuteAsync("INFO", "commandstats"))!).Split('\n');
+        long Calls(string command) => stats.Where(l => l.StartsWith($"cmdstat_{command}:", StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split("calls=")[1].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture)).Sum();
+        return (Calls("evalsha") + Calls("eval"), Calls("hgetall"));
     }
 
     private static void Record(VersionCounters counters, int requests, int failures, string version = "v2")
