@@ -12,19 +12,19 @@
 #   PARTS="3" bench/replicas.sh                       # the guard's part only
 #
 # Environment: ROUNDS (6), DURATION (10 s), WARMUP (3 s before each measured run), SETTLE (30 s: each router's
-# warm-up under load before part 1's rounds, and the idle routers' before part 4 measures them), CONNECTIONS (32), THREADS (2), REPLICAS (3), WRITES (50),
-# GUARD_RATE (wrk connections per replica in parts 3 and 4: 2), GUARD_PACE (ms each part-3 connection waits between a
-# response and its next request, so the load is the same steady rate below saturation in every setup: 5),
-# GUARD_TRIALS (guard runs per setup in part 3: 5), IDLE (seconds measured in part 4: 5), PARTS (which of the four
-# parts run: "1 2 3 4"), KEEP_WORK=1
-# keeps the logs. Needs redis-server (redis-cli), wrk, curl.
+# warm-up under load before part 1's rounds, and the idle routers' before part 4 measures them), CONNECTIONS (32),
+# THREADS (2), REPLICAS (3), WRITES (50), GUARD_RATE (wrk connections per replica in parts 3 and 4: 2), GUARD_PACE (ms
+# each part-3 connection waits between a response and its next request, so the load is the same steady rate below
+# saturation in every setup: 5), GUARD_TRIALS (guard runs per setup in part 3: 5), GUARD_SETTLE (seconds of that load
+# before the canary fails: 20), IDLE (seconds measured in part 4: 5), PARTS (which of the four parts run: "1 2 3 4"),
+# KEEP_WORK=1 keeps the logs. Needs redis-server (redis-cli), wrk, curl.
 # Only 127.0.0.1 is contacted; every process started here is stopped when the script exits.
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH/.." && pwd)
 ROUNDS=${ROUNDS:-6} DURATION=${DURATION:-10} WARMUP=${WARMUP:-3} CONNECTIONS=${CONNECTIONS:-32} THREADS=${THREADS:-2}
-PARTS=${PARTS:-1 2 3 4} SETTLE=${SETTLE:-30} REPLICAS=${REPLICAS:-3} WRITES=${WRITES:-50} GUARD_RATE=${GUARD_RATE:-2} GUARD_TRIALS=${GUARD_TRIALS:-5} GUARD_PACE=${GUARD_PACE:-5} IDLE=${IDLE:-5}
+PARTS=${PARTS:-1 2 3 4} SETTLE=${SETTLE:-30} REPLICAS=${REPLICAS:-3} WRITES=${WRITES:-50} GUARD_RATE=${GUARD_RATE:-2} GUARD_TRIALS=${GUARD_TRIALS:-5} GUARD_SETTLE=${GUARD_SETTLE:-20} GUARD_PACE=${GUARD_PACE:-5} IDLE=${IDLE:-5}
 REDIS_PORT=6391 STABLE_PORT=5131 CANARY_PORT=5132 PUBLIC_BASE=8690 ADMIN_BASE=8790
 KEY=bench-replicas-key
 WORK=$(mktemp -d /tmp/canary-replicas.XXXXXX)
@@ -165,9 +165,12 @@ guard_run() { # guard_run MODE N [WALKS]: N routers (replica mode when MODE=repl
   for i in $(seq 1 "$walks"); do
     # Each load walks its own users (wrk -t1 would start every walk at the same user, in step), so one router
     # serving the replicas' loads gets the very same request pattern they share.
-    WRK_USER_OFFSET=$((i * 3331)) WRK_PACE_MS=$GUARD_PACE start "load-$i" wrk -t1 -c"$GUARD_RATE" -s "$BENCH/wrk/users.lua" -d60s "http://127.0.0.1:$((PUBLIC_BASE + (i - 1) % n + 1))/api/items"
+    WRK_USER_OFFSET=$((i * 3331)) WRK_PACE_MS=$GUARD_PACE start "load-$i" wrk -t1 -c"$GUARD_RATE" -s "$BENCH/wrk/users.lua" -d$((GUARD_SETTLE + 60))s "http://127.0.0.1:$((PUBLIC_BASE + (i - 1) % n + 1))/api/items"
   done
-  sleep 1
+  # The canary fails once the routers have settled under the load, as in production, where a router has run for a
+  # while before a canary fails: 3 seconds into it, three replicas' JIT tiering took 1.2 to 1.8 of the 2 cores (one
+  # router's 0.6), settling by 18 s to 0.22 (0.13).
+  sleep "$GUARD_SETTLE"
   local before after
   before=$(served "$n")
   sleep 2
@@ -245,9 +248,9 @@ IDLE_REPLICA=$(idle_cpu "${pids[@]}")
 TRIPS_IDLE=$(round_trips)
 log "   idle CPU: single $IDLE_SINGLE ms/s, replica $IDLE_REPLICA ms/s; Redis: $TRIPS_IDLE"
 for i in $(seq 1 "$REPLICAS"); do
-  start "load-$i" wrk -t1 -c"$GUARD_RATE" -s "$BENCH/wrk/users.lua" -d60s "http://127.0.0.1:$((PUBLIC_BASE + i))/api/items"
+  start "load-$i" wrk -t1 -c"$GUARD_RATE" -s "$BENCH/wrk/users.lua" -d$((SETTLE + 60))s "http://127.0.0.1:$((PUBLIC_BASE + i))/api/items"
 done
-sleep 2
+sleep "$SETTLE"
 TRIPS_LOAD=$(round_trips)
 LOAD_CPU=$(idle_cpu "${pids[@]}")
 curl -sf -X PUT "http://127.0.0.1:$CANARY_PORT/faults?errorRate=1" >/dev/null
