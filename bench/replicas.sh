@@ -34,13 +34,14 @@ source "$BENCH/lib.sh"
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # event_ms FILE FILTER...: the time (ms since the epoch) of the first decision-log line in FILE matching every FILTER
 # (a grep -F string), read from the router's own log: when that router applied it, free of the probes' overhead.
-event_ms() {
+event_ms() { echo $(($(event_us "$@") / 1000)); }
+event_us() { # event_us FILE FILTER...: the same in microseconds
   local file=$1 line; shift
   line=$(cat "$file")
   for f in "$@"; do line=$(grep -F -- "$f" <<<"$line" || true); done
   line=$(head -1 <<<"$line")
   [[ -n $line ]] || { echo 0; return; }
-  date -d "$(sed 's/.*"time":"\([^"]*\)".*/\1/' <<<"$line")" +%s%3N
+  date -d "$(sed 's/.*"time":"\([^"]*\)".*/\1/' <<<"$line")" +%s%6N
 }
 for tool in redis-server redis-cli wrk curl; do command -v $tool >/dev/null || { echo "replicas.sh needs $tool (apt-get install ${tool/wrk/wrk})" >&2; exit 1; }; done
 
@@ -185,7 +186,7 @@ guard_run() { # guard_run MODE N [WALKS]: N routers (replica mode when MODE=repl
   local last=0 firstServed=0 t failed=0 judged=0 j events
   for i in $(seq 1 "$n"); do
     events=$WORK/router-$i/router.state.json.events.jsonl
-    t=$(event_ms "$events" '"after":{"stable":"v1","canary":"v2","weight":0,"phase":"RolledBack"')
+    t=$(event_us "$events" '"after":{"stable":"v1","canary":"v2","weight":0,"phase":"RolledBack"')
     (( t > last )) && last=$t
     (( firstServed == 0 || t < firstServed )) && firstServed=$t
     # The failures over the fleet that the guard's verdict judged (its window's figures), from the first guard rollback.
@@ -194,21 +195,26 @@ guard_run() { # guard_run MODE N [WALKS]: N routers (replica mode when MODE=repl
     failed=$((failed + $(counted "$i" 'version="v2".*code="5xx"')))
   done
   for i in $(seq 1 "$walks"); do stop "load-$i"; done
-  local first
-  first=$(curl -sf "http://127.0.0.1:$CANARY_PORT/stats" | sed 's/.*"firstFailureUnixMs":\([0-9]*\).*/\1/')
+  # The canary's failures as they left it (microseconds): the first, and the one that made the verdict's count.
+  local times first deciding
+  times=$(curl -sf "http://127.0.0.1:$CANARY_PORT/stats" | sed 's/.*"failedAtUnixUs":\[\([0-9,]*\)\].*/\1/' | tr ',' ' ')
+  read -r -a times <<<"$times"
+  first=${times[0]} deciding=${times[$(( (judged > 0 ? judged : 1) - 1 ))]}
   for i in $(seq 1 "$n"); do stop "router-$i"; done
-  echo "$((last - first)) $failed $judged $((last - firstServed)) $(((after - before) / 2))"
+  # Reaction = waiting for the evidence (first failure to the one the verdict needed) + acting on it (that failure to
+  # the first router serving the rollback) + spreading it (first to last router).
+  echo "$(((last - first) / 1000)) $failed $judged $(((last - firstServed) / 1000)) $(((after - before) / 2)) $(((deciding - first) / 1000)) $(((firstServed - deciding) / 1000))"
 }
 # One trial swings by 2x (where the fault lands between rounds): medians and ranges over GUARD_TRIALS.
 guard_trials() { # guard_trials MODE N [WALKS]
-  local reactions="" faileds="" judgeds="" spreads="" rates="" r f j s q _
+  local reactions="" faileds="" judgeds="" spreads="" rates="" waits="" acts="" r f j s q w a _
   for _ in $(seq "$GUARD_TRIALS"); do
-    read -r r f j s q < <(guard_run "$@"); reactions+="$r " faileds+="$f " judgeds+="$j " spreads+="$s " rates+="$q "
+    read -r r f j s q w a < <(guard_run "$@"); reactions+="$r " faileds+="$f " judgeds+="$j " spreads+="$s " rates+="$q " waits+="$w " acts+="$a "
   done
   range() { tr ' ' '\n' <<<"$1" | grep . | sort -n | sed -n '1p;$p' | paste -sd-; }
   # Failed requests split into those the first verdict judged (how much evidence it took) and those after it (how long
   # the rollback took to reach every router).
-  echo "median $(median_of "$reactions") ms ($(range "$reactions")) to roll back on every router, median $(median_of "$faileds") failed user requests ($(range "$faileds"), canary 5xx), of which the first verdict judged $(median_of "$judgeds") ($(range "$judgeds")); first to last router serving the rollback $(median_of "$spreads") ms ($(range "$spreads")); $(median_of "$rates") user requests/s before the fault; $GUARD_TRIALS trials"
+  echo "median $(median_of "$reactions") ms ($(range "$reactions")) to roll back on every router, median $(median_of "$faileds") failed user requests ($(range "$faileds"), canary 5xx), of which the first verdict judged $(median_of "$judgeds") ($(range "$judgeds")); first failure to the one the verdict needed $(median_of "$waits") ms ($(range "$waits")), that one to the first router serving the rollback $(median_of "$acts") ms ($(range "$acts")), first to last router serving the rollback $(median_of "$spreads") ms ($(range "$spreads")); $(median_of "$rates") user requests/s before the fault; $GUARD_TRIALS trials"
 }
 if part 3; then
 log "3. guard: canary fails under load on 1 router, then on $REPLICAS replicas ($GUARD_RATE wrk connections each, ${GUARD_PACE} ms pace)"

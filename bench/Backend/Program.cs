@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 
 // The benchmarks' backend: GET / and GET /api/* answer 100 bytes of text. A fault switch makes them answer 500
-// instead, and the counters below tell when the first failing response left and when the last request arrived,
+// instead, and the counters below tell when the first failing responses left and when the last request arrived,
 // on the machine's monotonic clock (Stopwatch ticks, comparable across processes on Linux).
 //   PUT  /faults?errorRate=1   fail that share of requests from now on (0 heals); resets the failure timestamps
 //   GET  /stats                the counters as JSON
@@ -31,6 +31,7 @@ app.Run(context =>
         {
             Interlocked.CompareExchange(ref stats.FirstFailure, now, 0);
             Interlocked.Increment(ref stats.Failures);
+            stats.Failed(now);
             response.StatusCode = StatusCodes.Status500InternalServerError;
         }
         else
@@ -85,6 +86,20 @@ internal sealed class Stats
 #pragma warning restore CA1051
     private double _errorRate;
 
+    // When each of the first failures since the fault was set left (Stopwatch ticks), so a benchmark can tell how many
+    // failures a verdict waited for from how long it took to act on them.
+    private readonly long[] _failedAt = new long[64];
+    private int _failedSinceFaults;
+
+    public void Failed(long now)
+    {
+        var n = Interlocked.Increment(ref _failedSinceFaults);
+        if (n <= _failedAt.Length)
+        {
+            Volatile.Write(ref _failedAt[n - 1], now);
+        }
+    }
+
     public bool ShouldFail()
     {
         var rate = Volatile.Read(ref _errorRate);
@@ -94,6 +109,8 @@ internal sealed class Stats
     public void SetErrorRate(double rate)
     {
         Volatile.Write(ref FirstFailure, 0);
+        Array.Clear(_failedAt);
+        Volatile.Write(ref _failedSinceFaults, 0);
         Volatile.Write(ref FaultsSetAt, Stopwatch.GetTimestamp());
         Volatile.Write(ref _errorRate, rate);
     }
@@ -102,12 +119,20 @@ internal sealed class Stats
     {
         Volatile.Write(ref _errorRate, 0);
         Requests = Failures = LastRequest = LastSuccess = FirstFailure = FaultsSetAt = 0;
+        Array.Clear(_failedAt);
+        _failedSinceFaults = 0;
     }
 
-    // A timestamp on the wall clock (0 stays 0), so scripts compare it with other processes' logs without a conversion of their own.
-    private static long UnixMs(long timestamp) =>
-        timestamp == 0 ? 0 : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)Stopwatch.GetElapsedTime(timestamp).TotalMilliseconds;
+    // The first failures' moments on the wall clock, in microseconds, in the order they left: scripts compare them with
+    // other processes' logs without a conversion of their own.
+    private string FailedAtUnixUs()
+    {
+        var nowUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        var times = _failedAt.Where(t => t != 0).Order()
+            .Select(t => (nowUs - (long)(Stopwatch.GetElapsedTime(t).TotalMilliseconds * 1000)).ToString(CultureInfo.InvariantCulture));
+        return string.Join(',', times);
+    }
 
     public string ToJson(string name) => string.Create(CultureInfo.InvariantCulture,
-        $$"""{"name":"{{name}}","errorRate":{{Volatile.Read(ref _errorRate)}},"requests":{{Interlocked.Read(ref Requests)}},"failures":{{Interlocked.Read(ref Failures)}},"ticksPerSecond":{{Stopwatch.Frequency}},"now":{{Stopwatch.GetTimestamp()}},"faultsSetAt":{{Interlocked.Read(ref FaultsSetAt)}},"firstFailure":{{Interlocked.Read(ref FirstFailure)}},"firstFailureUnixMs":{{UnixMs(Interlocked.Read(ref FirstFailure))}},"lastRequest":{{Interlocked.Read(ref LastRequest)}},"lastSuccess":{{Interlocked.Read(ref LastSuccess)}}}""");
+        $$"""{"name":"{{name}}","errorRate":{{Volatile.Read(ref _errorRate)}},"requests":{{Interlocked.Read(ref Requests)}},"failures":{{Interlocked.Read(ref Failures)}},"ticksPerSecond":{{Stopwatch.Frequency}},"now":{{Stopwatch.GetTimestamp()}},"faultsSetAt":{{Interlocked.Read(ref FaultsSetAt)}},"firstFailure":{{Interlocked.Read(ref FirstFailure)}},"failedAtUnixUs":[{{FailedAtUnixUs()}}],"lastRequest":{{Interlocked.Read(ref LastRequest)}},"lastSuccess":{{Interlocked.Read(ref LastSuccess)}}}""");
 }
