@@ -183,13 +183,6 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         _changed = RedisChannel.Literal(_prefix + "changed");
         _counts = RedisChannel.Literal(_prefix + "counts");
         _redis.ConnectionFailed += (_, e) => Down(e.Exception?.Message ?? e.FailureType.ToString());
-
-        // A write carries its decision-log events, and the first event serialized with figures builds the serializer's
-        // metadata for them: measured at 10 to 50 ms under load, which a guard rollback's write would spend before the
-        // other replicas hear of it. Spent here instead.
-        var side = new EventSide("stable", "canary", 0, ReleasePhase.RolledBack, 1);
-        DecisionLog.Serialize(DecisionEvent.Of(0, DateTimeOffset.UnixEpoch, "release",
-            new ChangeCause(Actor.Guard, "rollback", "", "", new Dictionary<string, double> { ["canaryRequests"] = 1 }), side, side));
     }
 
     /// <summary>This process among the replicas: the lease holder's name.</summary>
@@ -539,6 +532,32 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         _up.Set(1);
     }
 
+    /// <summary>
+    /// Builds, without sending, the write a guard rollback of each release would make. A replica's first change runs
+    /// code that nothing before it ran, and the runtime compiles it then: measured at 25 to 50 methods and 2 to 5 ms of
+    /// CPU on the rolling-back replica's way to Redis, 10 to 40 ms under load, while the other replicas still serve the
+    /// failing canary. The loop calls this once as it starts, so a first rollback goes out as fast as the later ones.
+    /// Nothing is written or changed.
+    /// </summary>
+    public void Rehearse()
+    {
+        var store = _store!;
+        var figures = new Dictionary<string, double> { ["canaryRequests"] = 1, ["canaryServerErrors"] = 1 };
+        var cause = new ChangeCause(Actor.Guard, "rollback", "rehearsal", "a rollback rehearsed, never sent", figures);
+        foreach (var state in store.Current.Releases)
+        {
+            if (state.Canary is { } canary && ReleaseTransitions.GuardRollback(state, canary).Next is { } next)
+            {
+                var change = new ReleaseChange(state, next with { Revision = state.Revision + 1 }, cause, DateTimeOffset.UnixEpoch);
+                lock (_known)
+                {
+                    // The same shapes as a real write: the store's list of pending commits, one commit per change.
+                    WriteArguments([change.After], new List<Commit> { Commit.Of(change) });
+                }
+            }
+        }
+    }
+
     private void WriteLocked(List<ReleaseState> writes, IReadOnlyList<Commit> unwritten)
     {
         if (!_redis.IsConnected)
@@ -546,28 +565,11 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
             throw new IOException(_error ?? "Redis is unreachable");
         }
 
-        var written = writes.Select(w => w.Name).ToHashSet(StringComparer.Ordinal);
-        List<RedisValue> args = [_changed.ToString(), DecisionLog.Capacity, unwritten.Any(c => c.Cause.Actor == Actor.Steps) ? Replica : "", writes.Count];
-        foreach (var state in writes)
-        {
-            args.AddRange([state.Name, _known.GetValueOrDefault(state.Name), state.Revision, StateFile.Serialize(state)]);
-        }
-
-        foreach (var commit in unwritten)
-        {
-            foreach (var (release, cause, before, after) in DecisionLog.Entries(commit))
-            {
-                if (release is not null && written.Contains(release))
-                {
-                    args.Add(DecisionLog.Serialize(DecisionEvent.Of(0, commit.At, release, cause, before, after)));
-                }
-            }
-        }
-
+        var args = WriteArguments(writes, unwritten);
         RedisResult[] result;
         try
         {
-            result = (RedisResult[])_db.ScriptEvaluate(WriteScript, _writeKeys, [.. args])!;
+            result = (RedisResult[])_db.ScriptEvaluate(WriteScript, _writeKeys, args)!;
         }
         catch (Exception e) when (Unreachable(e))
         {
@@ -588,6 +590,30 @@ internal sealed class RedisStateStore : IStatePersistence, IDisposable
         {
             _known[state.Name] = state.Revision;
         }
+    }
+
+    /// <summary>The write script's arguments: the releases written, each with the revision it expects, and the commits' decision-log events. Under _known.</summary>
+    private RedisValue[] WriteArguments(List<ReleaseState> writes, IReadOnlyList<Commit> unwritten)
+    {
+        var written = writes.Select(w => w.Name).ToHashSet(StringComparer.Ordinal);
+        List<RedisValue> args = [_changed.ToString(), DecisionLog.Capacity, unwritten.Any(c => c.Cause.Actor == Actor.Steps) ? Replica : "", writes.Count];
+        foreach (var state in writes)
+        {
+            args.AddRange([state.Name, _known.GetValueOrDefault(state.Name), state.Revision, StateFile.Serialize(state)]);
+        }
+
+        foreach (var commit in unwritten)
+        {
+            foreach (var (release, cause, before, after) in DecisionLog.Entries(commit))
+            {
+                if (release is not null && written.Contains(release))
+                {
+                    args.Add(DecisionLog.Serialize(DecisionEvent.Of(0, commit.At, release, cause, before, after)));
+                }
+            }
+        }
+
+        return [.. args];
     }
 
     // The last state Redis had, for a start while it is down; a cache: a write that fails loses nothing. The loop, the

@@ -104,7 +104,7 @@ internal sealed class ReleaseStore
 
             var change = new ReleaseChange(before, outcome.Next with { Revision = NextRevision(name, before) }, cause, _time.GetUtcNow());
             var next = current.With(index, change.After);
-            var commit = new Commit([change], [], [], cause, change.At);
+            var commit = Commit.Of(change);
             var safety = cause.Actor is Actor.Guard;
             if (!safety && TryWrite(next, commit) is { } refusal)
             {
@@ -334,5 +334,8 @@ internal readonly record struct Reconciled(ReleaseState Next, string? NotApplied
 /// <summary>One committed change of the store: releases changed, added and removed, why, and when.</summary>
 internal sealed record Commit(IReadOnlyList<ReleaseChange> Changed, IReadOnlyList<ReleaseState> Added, IReadOnlyList<ReleaseState> Removed, ChangeCause Cause, DateTimeOffset At)
 {
+    /// <summary>The commit of one release's change (an admin write, a step, a guard rollback).</summary>
+    public static Commit Of(ReleaseChange change) => new([change], [], [], change.Cause, change.At);
+
     public bool IsEmpty => Changed.Count == 0 && Added.Count == 0 && Removed.Count == 0;
 }

@@ -61,6 +61,7 @@ internal sealed partial class SharedStateLoop(RedisStateStore shared, Hosting.Ro
         long? lastRound = null;
         var pushes = default(FailurePushes);
         var wasDown = false;
+        shared.Rehearse();
         while (!stoppingToken.IsCancellationRequested)
         {
             // A failure of a stable version, or one already pushed, brings nothing forward. Another replica's canary

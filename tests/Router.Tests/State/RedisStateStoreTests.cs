@@ -375,6 +375,25 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Rehearse_ReleaseWithACanary_SendsNothingAndChangesNothing()
+    {
+        using var a = Start("a");
+        await a.Shared.RoundAsync();
+        var before = a.Store.Get("shop")!;
+        using var stats = await ResetStatsAsync();
+
+        a.Shared.Rehearse();
+
+        Assert.Same(before, a.Store.Get("shop"));
+        Assert.Equal((0, 0), await CallsAsync(stats));
+        Assert.Equal(["add"], a.Shared.Events("shop")!.Select(e => e.Action));
+
+        // What the rehearsal built was never taken for written: the next write expects the revision Redis has.
+        Assert.Null(a.Store.Apply("shop", s => ReleaseTransitions.SetWeight(s, 20))!.Value.Refusal);
+        Assert.Equal(before.Revision + 1, a.Store.Get("shop")!.Revision);
+    }
+
+    [Fact]
     public async Task StepWrite_WithoutTheLease_Refused()
     {
         using var a = Start("a");
