@@ -61,7 +61,15 @@ internal sealed partial class SharedStateLoop(RedisStateStore shared, Hosting.Ro
         long? lastRound = null;
         var pushes = default(FailurePushes);
         var wasDown = false;
-        shared.Rehearse();
+        try
+        {
+            shared.Rehearse();
+        }
+        catch (Exception e)
+        {
+            Fault(e);
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             // A failure of a stable version, or one already pushed, brings nothing forward. Another replica's canary
@@ -105,8 +113,7 @@ internal sealed partial class SharedStateLoop(RedisStateStore shared, Hosting.Ro
             }
             catch (Exception e)
             {
-                core.Metrics.Faults.WithLabels("state").Inc();
-                LogFault(logger, e);
+                Fault(e);
             }
 
             var down = shared.Error is not null;
@@ -124,6 +131,12 @@ internal sealed partial class SharedStateLoop(RedisStateStore shared, Hosting.Ro
                 wasDown = down;
             }
         }
+    }
+
+    private void Fault(Exception e)
+    {
+        core.Metrics.Faults.WithLabels("state").Inc();
+        LogFault(logger, e);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Replica sync failed; it tries again")]
