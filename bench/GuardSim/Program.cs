@@ -9,15 +9,23 @@ using Canary.Router.Metrics;
 // A pure, seeded Monte-Carlo simulation of the guard at the level of counts: per 100 ms tick, Poisson request and
 // failure counts for both versions; the new rule (the router's own EventEvidence and GuardPolicy.Breach) and the old
 // one (OldRule) judge side by side. Usage: GuardSim [--runs 1000] [--seconds 3600] [--out results.md]
-var runs = Arg("--runs", 1000);
+// GuardSim --replicas [--runs 200] [--round-trip-us 1000] [--out results.md]: the guard over replicas instead
+// (Replicas.cs), request by request, with that round trip to Redis.
+var runs = Arg("--runs", args.Contains("--replicas") ? 200 : 1000);
 var seconds = Arg("--seconds", 3600);
 var output = ArgText("--out");
+var clock = Stopwatch.StartNew();
+if (args.Contains("--replicas"))
+{
+    Write(ReplicaReport());
+    return;
+}
+
 var options = new GuardOptions(); // The defaults: what an operator gets without touching the Guard section.
 double[] bases = [0.001, 0.01, 0.05];
 double[] rates = [1, 5, 25, 100, 1000];
 double[] weights = [1, 10, 50];
 var cells = (from b in bases from r in rates from w in weights select new Cell(b, r, w)).ToArray();
-var clock = Stopwatch.StartNew();
 
 // 1. False rollbacks: identical versions at the base rate for the whole run.
 var nullOld = new int[cells.Length];
@@ -79,10 +87,49 @@ for (var i = 0; i < detectCells.Length; i++)
     report.AppendLine(Inv($"| weight {c.Weight:0}% | {Median(Enumerable.Range(0, runs).Select(r => detect[i, r].OldSeconds)):0.#} | {Median(Enumerable.Range(0, runs).Select(r => detect[i, r].NewSeconds)):0.#} | {Quantile(Enumerable.Range(0, runs).Select(r => detect[i, r].NewSeconds), 0.9):0.#} | {newRequests:0} | {fixed50:0} | {newRequests / fixed50:0.00} | {fixed80:0} | {newRequests / fixed80:0.00} |"));
 }
 
-Console.Write(report);
-if (output is not null)
+Write(report.ToString());
+
+// One router against 1 and 3 replicas sharing the same seeded traffic, at three rates: failed requests and reaction.
+string ReplicaReport()
 {
-    File.WriteAllText(output, report.ToString());
+    var roundTrip = Arg("--round-trip-us", 1000);
+    double[] totals = [300, 1100, 3000];
+    int[] fleets = [1, 3];
+    var results = new (int Failed, double ReactionMs)[totals.Length, fleets.Length, runs];
+    Parallel.For(0, totals.Length * fleets.Length * runs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, job =>
+    {
+        var (cell, run) = (job / runs, job % runs);
+        var (t, f) = (cell / fleets.Length, cell % fleets.Length);
+        // The same seed for every fleet size: the same arrivals, outcomes and moment of the fault.
+        results[t, f, run] = Replicas.Run(fleets[f], totals[t], 10, roundTrip, new Rng(Seed(5, (t * runs) + run)));
+    });
+
+    var text = new StringBuilder();
+    text.AppendLine(Inv($"Seeded simulation of the guard over replicas (bench/GuardSim/Replicas.cs), {runs} runs a cell: canary at 10%, failing every request from a random moment 20 s into its life; Guard WindowSeconds 5, MinRequests 10, MaxErrorRate 0.05 (bench/replicas.sh's); round trip to Redis {roundTrip / 1000.0:0.###} ms; {clock.Elapsed.TotalSeconds:0} s."));
+    text.AppendLine();
+    text.AppendLine("| requests/s over the fleet | routers | failed user requests: mean | median | p90 | first failure to the first rollback: median ms | p90 ms | failed, against one router (mean) |");
+    text.AppendLine("|---|---|---|---|---|---|---|---|");
+    for (var t = 0; t < totals.Length; t++)
+    {
+        for (var f = 0; f < fleets.Length; f++)
+        {
+            var failed = Enumerable.Range(0, runs).Select(r => (double)results[t, f, r].Failed).ToList();
+            var reaction = Enumerable.Range(0, runs).Select(r => results[t, f, r].ReactionMs).ToList();
+            var single = Enumerable.Range(0, runs).Average(r => (double)results[t, 0, r].Failed);
+            text.AppendLine(Inv($"| {totals[t]:0} | {fleets[f]} | {failed.Average():0.00} | {Median(failed):0} | {Quantile(failed, 0.9):0} | {Median(reaction):0.0} | {Quantile(reaction, 0.9):0.0} | {failed.Average() / single:0.000} |"));
+        }
+    }
+
+    return text.ToString();
+}
+
+void Write(string text)
+{
+    Console.Write(text);
+    if (output is not null)
+    {
+        File.WriteAllText(output, text);
+    }
 }
 
 static ulong Seed(int scenario, int job) => ((ulong)scenario << 40) ^ (ulong)job ^ 0x5EED_CA11_A000UL;
