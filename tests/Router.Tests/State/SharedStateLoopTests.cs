@@ -20,8 +20,8 @@ public sealed class SharedStateLoopTests
         var last = _time.GetTimestamp();
         _time.Advance(TimeSpan.FromMilliseconds(30));
 
-        Assert.Equal(new Next(Work.Wait, TimeSpan.FromMilliseconds(170)), NextRound(_time, last, default, changed: false, canaryFailed: false));
-        _time.Advance(TimeSpan.FromMilliseconds(170));
+        Assert.Equal(new Next(Work.Wait, TimeSpan.FromMilliseconds(70)), NextRound(_time, last, default, changed: false, canaryFailed: false));
+        _time.Advance(TimeSpan.FromMilliseconds(70));
         Assert.Equal(new Next(Work.Round, TimeSpan.Zero), NextRound(_time, last, default, changed: false, canaryFailed: false));
     }
 
