@@ -83,7 +83,7 @@ REPORT=()
 # --- 1. throughput and CPU per request -------------------------------------------------------------------------------
 # Both routers run the whole part: each is warmed under load until the JIT's tiering has settled (a router measured
 # seconds after its start spends a good part of its CPU recompiling, more so in replica mode, whose loop code runs
-# only 5 times a second: 31 ms/s of an idle replica's 41 went to the tiering thread 8 s after start, 0 at 40 s). Then
+# only a few times a second: 31 ms/s of an idle replica's 41 went to the tiering thread 8 s after start, 0 at 40 s). Then
 # rounds alternate which router goes first (ABBA), the other one stopped (SIGSTOP) so it takes no CPU from the
 # measured one; each round's replica/single ratio compares two runs a few seconds apart, and the machine's drift
 # between rounds (15k to 25k requests/s here) cancels out of it.
@@ -153,9 +153,9 @@ fi
 counted() { # counted I REGEX: the sum of router I's canary_requests_total series whose labels match REGEX
   curl -s "http://127.0.0.1:$((ADMIN_BASE + $1))/metrics" | awk -v labels="$2" '/^canary_requests_total\{/ && $1 ~ labels { s += $2 } END { printf "%d", s }'
 }
-served() { # served N: user requests the N routers have served so far (every version and code)
+served() { # served N [REGEX]: user requests the N routers have served so far (every version and code, or those REGEX matches)
   local total=0 i
-  for i in $(seq 1 "$1"); do total=$((total + $(counted "$i" .))); done
+  for i in $(seq 1 "$1"); do total=$((total + $(counted "$i" "${2:-.}"))); done
   echo "$total"
 }
 guard_run() { # guard_run MODE N [WALKS]: N routers (replica mode when MODE=replica), WALKS loads of GUARD_RATE paced wrk connections spread over them (default one each), canary fails, until all roll back
@@ -172,10 +172,10 @@ guard_run() { # guard_run MODE N [WALKS]: N routers (replica mode when MODE=repl
   # while before a canary fails: 3 seconds into it, three replicas' JIT tiering took 1.2 to 1.8 of the 2 cores (one
   # router's 0.6), settling by 18 s to 0.22 (0.13).
   sleep "$GUARD_SETTLE"
-  local before after
-  before=$(served "$n")
+  local before after canaryBefore canaryAfter
+  before=$(served "$n"); canaryBefore=$(served "$n" 'version="v2"')
   sleep 2
-  after=$(served "$n")
+  after=$(served "$n"); canaryAfter=$(served "$n" 'version="v2"')
   curl -sf -X PUT "http://127.0.0.1:$CANARY_PORT/faults?errorRate=1" >/dev/null
   # Waits on the routers' decision-log files, not their admin API: a router's first admin read compiles its JSON
   # views (150 methods, 10 to 30 ms of CPU here), which polling would add to the very window it measures.
@@ -205,19 +205,24 @@ guard_run() { # guard_run MODE N [WALKS]: N routers (replica mode when MODE=repl
   first=${times[0]} deciding=${times[$(( (judged > 0 ? judged : 1) - 1 ))]}
   for i in $(seq 1 "$n"); do stop "router-$i"; done
   # Reaction = waiting for the evidence (first failure to the one the verdict needed) + acting on it (that failure to
-  # the first router serving the rollback) + spreading it (first to last router).
-  echo "$(((last - first) / 1000)) $failed $judged $(((last - firstServed) / 1000)) $(((after - before) / 2)) $(((deciding - first) / 1000)) $(((firstServed - deciding) / 1000))"
+  # the first router serving the rollback) + spreading it (first to last router). The wait is the canary's request
+  # flow once the verdict's count is known, so its pace is printed too: the failures' (first to the one the verdict
+  # needed) against the canary's requests in the 2 s before the fault (us apart).
+  local pace=0 paceBefore=0
+  (( judged > 1 )) && pace=$(((deciding - first) / (judged - 1)))
+  (( canaryAfter > canaryBefore )) && paceBefore=$((2000000 / (canaryAfter - canaryBefore)))
+  echo "$(((last - first) / 1000)) $failed $judged $(((last - firstServed) / 1000)) $(((after - before) / 2)) $(((deciding - first) / 1000)) $(((firstServed - deciding) / 1000)) $pace $paceBefore"
 }
 # One trial swings by 2x (where the fault lands between rounds): medians and ranges over GUARD_TRIALS.
 guard_trials() { # guard_trials MODE N [WALKS]
-  local reactions="" faileds="" judgeds="" spreads="" rates="" waits="" acts="" r f j s q w a _
+  local reactions="" faileds="" judgeds="" spreads="" rates="" waits="" acts="" paces="" befores="" r f j s q w a p b _
   for _ in $(seq "$GUARD_TRIALS"); do
-    read -r r f j s q w a < <(guard_run "$@"); reactions+="$r " faileds+="$f " judgeds+="$j " spreads+="$s " rates+="$q " waits+="$w " acts+="$a "
+    read -r r f j s q w a p b < <(guard_run "$@"); reactions+="$r " faileds+="$f " judgeds+="$j " spreads+="$s " rates+="$q " waits+="$w " acts+="$a " paces+="$p " befores+="$b "
   done
   range() { tr ' ' '\n' <<<"$1" | grep . | sort -n | sed -n '1p;$p' | paste -sd-; }
   # Failed requests split into those the first verdict judged (how much evidence it took) and those after it (how long
   # the rollback took to reach every router).
-  echo "median $(median_of "$reactions") ms ($(range "$reactions")) to roll back on every router, median $(median_of "$faileds") failed user requests ($(range "$faileds"), canary 5xx), of which the first verdict judged $(median_of "$judgeds") ($(range "$judgeds")); first failure to the one the verdict needed $(median_of "$waits") ms ($(range "$waits")), that one to the first router serving the rollback $(median_of "$acts") ms ($(range "$acts")), first to last router serving the rollback $(median_of "$spreads") ms ($(range "$spreads")); $(median_of "$rates") user requests/s before the fault; $GUARD_TRIALS trials"
+  echo "median $(median_of "$reactions") ms ($(range "$reactions")) to roll back on every router, median $(median_of "$faileds") failed user requests ($(range "$faileds"), canary 5xx), of which the first verdict judged $(median_of "$judgeds") ($(range "$judgeds")); first failure to the one the verdict needed $(median_of "$waits") ms ($(range "$waits")), that one to the first router serving the rollback $(median_of "$acts") ms ($(range "$acts")), first to last router serving the rollback $(median_of "$spreads") ms ($(range "$spreads")); $(median_of "$rates") user requests/s before the fault; the canary's failures $(median_of "$paces") us apart ($(range "$paces")) up to the one the verdict needed, its requests $(median_of "$befores") us apart ($(range "$befores")) in the 2 s before the fault; $GUARD_TRIALS trials"
 }
 if part 3; then
 log "3. guard: canary fails under load on 1 router, then on $REPLICAS replicas ($GUARD_RATE wrk connections each, ${GUARD_PACE} ms pace)"
