@@ -217,7 +217,8 @@ guard_run() { # guard_run MODE N [WALKS]: N routers (replica mode when MODE=repl
 guard_trials() { # guard_trials MODE N [WALKS]
   local reactions="" faileds="" judgeds="" spreads="" rates="" waits="" acts="" paces="" befores="" r f j s q w a p b _
   for _ in $(seq "$GUARD_TRIALS"); do
-    read -r r f j s q w a p b < <(guard_run "$@"); reactions+="$r " faileds+="$f " judgeds+="$j " spreads+="$s " rates+="$q " waits+="$w " acts+="$a " paces+="$p " befores+="$b "
+    read -r r f j s q w a p b < <(guard_run "$@"); reactions+="$r " faileds+="$f " judgeds+="$j " spreads+="$s " rates+="$q " waits+="$w " acts+="$a " befores+="$b "
+    if (( p > 0 )); then paces+="$p "; fi # a verdict on the first failure has no pace
   done
   range() { tr ' ' '\n' <<<"$1" | grep . | sort -n | sed -n '1p;$p' | paste -sd-; }
   # Failed requests split into those the first verdict judged (how much evidence it took) and those after it (how long

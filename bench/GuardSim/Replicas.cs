@@ -9,15 +9,15 @@ namespace Canary.Bench.GuardSim;
 
 /// <summary>
 /// The guard over replicas as a seeded discrete-event simulation, request by request: the same traffic (Poisson
-/// arrivals, each to a random replica) judged by one router and by several replicas exchanging their totals as
-/// replica mode does, with a canary that fails every request from a random moment on. Each replica is a real
+/// arrivals, each to a random replica) judged by one router and by several replicas exchanging their totals as replica
+/// mode does, with a canary that fails every request from a random moment on. Each replica is a real
 /// <see cref="RouterCore"/> and <see cref="GuardMonitor"/> and its peers' totals a real <see cref="PeerTotals"/>; what
 /// is modelled is replica mode's timing: rounds as <see cref="SharedStateLoop.NextRound"/> schedules them (each
-/// <see cref="SharedStateLoop.Period"/>, failure pushes 5 ms apart from a burst of 10), a round trip to Redis, a
-/// push's stamp (its first canary failure, or the failure elsewhere it answers, as <c>RedisStateStore</c> stamps it),
+/// <see cref="SharedStateLoop.Period"/>, failure pushes 5 ms apart from a burst of 10), a round trip to Redis, a push's
+/// stamp (its first canary failure, or the failure elsewhere it answers, as <c>RedisStateStore</c> stamps it),
 /// announced pushes heard one round trip after they are sent, and a guard that looks at each failure, at each push it
-/// hears, and 100 ms after its last look. Nothing here takes CPU time: it shows what the statistics and the placement of the others'
-/// counts cost over replicas, apart from the machine (<c>bench/replicas.sh</c> measures the processes).
+/// hears, and 100 ms after its last look. Nothing here takes CPU time: it shows what the statistics and the placement
+/// of the others' counts cost over replicas, apart from the machine (<c>bench/replicas.sh</c> measures the processes).
 /// </summary>
 internal sealed class Replicas : IDisposable
 {
