@@ -153,10 +153,10 @@ fi
 counted() { # counted I REGEX: the sum of router I's canary_requests_total series whose labels match REGEX
   curl -s "http://127.0.0.1:$((ADMIN_BASE + $1))/metrics" | awk -v labels="$2" '/^canary_requests_total\{/ && $1 ~ labels { s += $2 } END { printf "%d", s }'
 }
-served() { # served N [REGEX]: user requests the N routers have served so far (every version and code, or those REGEX matches)
-  local total=0 i
-  for i in $(seq 1 "$1"); do total=$((total + $(counted "$i" "${2:-.}"))); done
-  echo "$total"
+served() { # served N: user requests the N routers have served so far, "ALL CANARY" (each router's /metrics read once)
+  local i
+  for i in $(seq 1 "$1"); do curl -s "http://127.0.0.1:$((ADMIN_BASE + i))/metrics"; done |
+    awk '/^canary_requests_total\{/ { all += $2; if ($1 ~ /version="v2"/) canary += $2 } END { printf "%d %d\n", all, canary }'
 }
 guard_run() { # guard_run MODE N [WALKS]: N routers (replica mode when MODE=replica), WALKS loads of GUARD_RATE paced wrk connections spread over them (default one each), canary fails, until all roll back
   local mode=$1 n=$2 walks=${3:-$2} i
@@ -173,9 +173,9 @@ guard_run() { # guard_run MODE N [WALKS]: N routers (replica mode when MODE=repl
   # router's 0.6), settling by 18 s to 0.22 (0.13).
   sleep "$GUARD_SETTLE"
   local before after canaryBefore canaryAfter
-  before=$(served "$n"); canaryBefore=$(served "$n" 'version="v2"')
+  read -r before canaryBefore < <(served "$n")
   sleep 2
-  after=$(served "$n"); canaryAfter=$(served "$n" 'version="v2"')
+  read -r after canaryAfter < <(served "$n")
   curl -sf -X PUT "http://127.0.0.1:$CANARY_PORT/faults?errorRate=1" >/dev/null
   # Waits on the routers' decision-log files, not their admin API: a router's first admin read compiles its JSON
   # views (150 methods, 10 to 30 ms of CPU here), which polling would add to the very window it measures.
